@@ -1,0 +1,237 @@
+"""Immutable, validated problem data.
+
+Everything downstream (radio coverage, the model, the solvers, the evaluator)
+reads a :class:`ProblemData`; nothing writes to it. Tables are held column-wise
+as read-only numpy arrays so that a province of 80,000 hamlets stays compact.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+AREA_TYPES: tuple[str, ...] = ("dense_urban", "urban", "suburban", "rural")
+"""Clutter classes, in the order of the integer codes in ``Hamlets.area_type``."""
+
+RADIO_MODELS: tuple[str, ...] = ("okumura-hata", "cost231-hata", "fixed-radius")
+
+LOCK_NONE, LOCK_IN, LOCK_OUT = 0, 1, -1
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the plan must achieve (``[targets]``).
+
+    Attributes
+    ----------
+    coverage
+        ``"any"``, ``"each"`` or an integer k: distinct operators per hamlet.
+    hamlet_coverage
+        Share of hamlets that must meet their coverage rule.
+    shared_site_ratio
+        Shared active sites over active sites must reach this.
+    sharing
+        ``"hard"`` (a constraint) or ``"soft"`` (minimise the shortfall first).
+    budget
+        Cap on the system cost (NPV); ``inf`` for none.
+    coverage_mode
+        Extension of the format: ``"hard"`` (default) or ``"soft"``, which
+        maximises covered population first instead of requiring coverage.
+    """
+
+    coverage: str | int = "any"
+    hamlet_coverage: float = 1.0
+    shared_site_ratio: float = 0.30
+    sharing: str = "hard"
+    budget: float = math.inf
+    coverage_mode: str = "hard"
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Cost defaults (``[economics]``); money in the scenario's currency."""
+
+    horizon_years: int = 10
+    discount_rate: float = 0.08
+    new_site_capex: float = 1500.0
+    site_opex_per_year: float = 120.0
+    tenancy_capex: float = 400.0
+    tenancy_opex_per_year: float = 60.0
+    decommission_cost: float = 100.0
+    rent_per_year: float = 90.0
+
+    @property
+    def annuity_factor(self) -> float:
+        """Present value of one unit paid at the end of each year of the horizon."""
+        r = self.discount_rate
+        years = range(1, self.horizon_years + 1)
+        return float(sum(1.0 / (1.0 + r) ** t for t in years))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Structural and regulatory rules (``[policy]``)."""
+
+    max_tenants: int = 3
+    allow_decommission: bool = False
+    allow_relocation: bool = False
+
+
+@dataclass(frozen=True)
+class Radio:
+    """Propagation model settings (``[radio]``)."""
+
+    model: str = "cost231-hata"
+    rx_height_m: float = 1.5
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One mobile operator and its link budget.
+
+    ``radius_km`` maps clutter class to radius, used by ``fixed-radius``.
+    ``tenancy_capex`` and ``tenancy_opex_per_year`` are already resolved
+    against the economics defaults.
+    """
+
+    id: str
+    name: str
+    frequency_mhz: float
+    max_path_loss_db: float
+    radius_km: dict[str, float] | None
+    tenancy_capex: float
+    tenancy_opex_per_year: float
+
+
+@dataclass(frozen=True, eq=False)
+class Hamlets:
+    """Hamlet table, column-wise. ``area_type`` holds indices into ``AREA_TYPES``;
+    ``min_operators`` holds the resolved number of distinct operators each
+    hamlet needs (the per-hamlet override or the scenario's rule)."""
+
+    ids: tuple[str, ...]
+    lon: np.ndarray
+    lat: np.ndarray
+    population: np.ndarray
+    area_type: np.ndarray
+    min_operators: np.ndarray
+    name: tuple[str, ...]
+    commune: tuple[str, ...]
+    district: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        for attr in ("lon", "lat", "population", "area_type", "min_operators"):
+            object.__setattr__(self, attr, _frozen(getattr(self, attr)))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class Sites:
+    """Site table, column-wise, with every default resolved.
+
+    ``allowed`` is a (sites x operators) boolean matrix; ``locked`` holds
+    ``LOCK_NONE``, ``LOCK_IN`` or ``LOCK_OUT``; ``owner`` is the owner text
+    (an operator id, a tower company, or empty).
+    """
+
+    ids: tuple[str, ...]
+    lon: np.ndarray
+    lat: np.ndarray
+    existing: np.ndarray
+    height_m: np.ndarray
+    owner: tuple[str, ...]
+    max_tenants: np.ndarray
+    capex: np.ndarray
+    opex_per_year: np.ndarray
+    rent_per_year: np.ndarray
+    allowed: np.ndarray
+    locked: np.ndarray
+
+    def __post_init__(self) -> None:
+        for attr in (
+            "lon", "lat", "existing", "height_m", "max_tenants", "capex",
+            "opex_per_year", "rent_per_year", "allowed", "locked",
+        ):
+            object.__setattr__(self, attr, _frozen(getattr(self, attr)))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class ProblemData:
+    """A validated scenario: the single input of coverage, model and solvers.
+
+    Attributes
+    ----------
+    tenancies
+        (sites x operators) boolean matrix of the existing installations.
+    source
+        The scenario TOML it was read from, if any (used in messages and by
+        the evaluator to name files).
+    warnings
+        Non-fatal remarks made while reading (unknown keys, odd values).
+    explicit_coverage
+        For set-covering instances only: a (hamlets x sites) 0/1 matrix that
+        replaces the radio model (one operator). ``None`` for scenarios.
+    """
+
+    name: str
+    description: str
+    currency: str
+    targets: Targets
+    economics: Economics
+    policy: Policy
+    radio: Radio
+    operators: tuple[Operator, ...]
+    hamlets: Hamlets
+    sites: Sites
+    tenancies: np.ndarray
+    source: Path | None = None
+    warnings: tuple[str, ...] = field(default=())
+    explicit_coverage: sparse.csr_matrix | None = None
+
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tenancies", _frozen(self.tenancies))
+
+    @property
+    def num_hamlets(self) -> int:
+        return len(self.hamlets)
+
+    @property
+    def num_sites(self) -> int:
+        return len(self.sites)
+
+    @property
+    def num_operators(self) -> int:
+        return len(self.operators)
+
+    @property
+    def operator_ids(self) -> tuple[str, ...]:
+        return tuple(op.id for op in self.operators)
+
+    def operator_index(self, operator_id: str) -> int:
+        """Index of an operator id (``KeyError`` if unknown)."""
+        return self.operator_ids.index(operator_id)
+
+    def describe(self) -> str:
+        """One line with the scenario's size."""
+        existing = int(self.sites.existing.sum())
+        return (
+            f"{self.name}: {self.num_hamlets} hamlets, {self.num_sites} sites "
+            f"({existing} existing, {self.num_sites - existing} candidates), "
+            f"{self.num_operators} operators, {int(self.tenancies.sum())} tenancies"
+        )
