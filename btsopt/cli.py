@@ -1,0 +1,246 @@
+"""The ``btsopt`` command line: solve, evaluate, validate, generate, bench.
+
+Exit status: 0 success; 1 no feasible plan; 2 bad input (a message naming
+file, row and field on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from btsopt.errors import ScenarioError
+
+EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parse_value(text: str) -> Any:
+    """``--param`` values: bool, int, float, else text."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_params(items: Sequence[str]) -> dict[str, Any]:
+    """``key=value`` pairs into a dict (values typed)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ScenarioError(f"--param expects key=value, got '{item}'")
+        key, value = item.split("=", 1)
+        out[key.strip()] = _parse_value(value.strip())
+    return out
+
+
+def _read(path: str):
+    from btsopt.reading import read_scenario
+
+    data = read_scenario(path)
+    for warning in data.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return data
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return format(value, spec)
+
+
+def _result_row(name: str, result) -> str:
+    ev = result.evaluation
+    return (
+        f"{name:<20} {result.status:<10} {_fmt(result.objective, ',.1f'):>14} "
+        f"{_fmt(result.lower_bound, ',.1f'):>14} {_fmt(result.gap, '.4%'):>9} "
+        f"{_fmt(ev.hamlet_coverage if ev else None, '.2%'):>9} "
+        f"{_fmt(ev.shared_site_ratio if ev else None, '.2%'):>8} {result.wall_time:>8.1f}"
+    )
+
+
+RESULT_HEADER = (
+    f"{'instance':<20} {'status':<10} {'objective':>14} {'lower_bound':>14} {'gap':>9} "
+    f"{'coverage':>9} {'shared':>8} {'time_s':>8}"
+)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from btsopt.outputs import write_result
+    from btsopt.solve import SolveParams, solve
+
+    data = _read(args.scenario)
+    out = Path(args.out)
+    scenario_dir = Path(args.scenario).resolve().parent
+    if out.resolve() == scenario_dir:
+        raise ScenarioError("--out must not be the scenario's own folder (inputs are never "
+                            "overwritten)", file=str(out))
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise ScenarioError("output folder is not empty (use --force to overwrite)",
+                            file=str(out))
+    try:
+        params = SolveParams(
+            backend=args.backend, time_limit=args.time_limit, seed=args.seed,
+            workers=args.workers, gap=args.gap, options=parse_params(args.param), log=args.log,
+        )
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
+    result = solve(data, params)
+    write_result(data, result, out)
+    print(RESULT_HEADER)
+    print(_result_row(data.name, result))
+    if result.message:
+        print(result.message, file=sys.stderr)
+    return EXIT_OK if result.is_feasible() else EXIT_NO_PLAN
+
+
+def _print_evaluation(data, evaluation, as_json: bool, operator: str | None) -> None:
+    payload = evaluation.to_dict()
+    if operator is not None:
+        if operator not in data.operator_ids:
+            raise ScenarioError(f"unknown operator '{operator}'", column="--operator")
+        payload["operators"] = {operator: payload["operators"][operator]}
+    if as_json:
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    print(f"scenario           {data.name}")
+    print(f"hamlet coverage    {payload['hamlet_coverage']:.2%} "
+          f"({payload['covered_hamlets']} of {data.num_hamlets} hamlets)")
+    print(f"shared-site ratio  {payload['shared_site_ratio']:.2%} "
+          f"({payload['shared_sites']} of {payload['active_sites']} active sites; "
+          f"target {data.targets.shared_site_ratio:.0%})")
+    print(f"system cost (NPV)  {payload['system_cost']:,.1f} {data.currency}")
+    for op_id, row in payload["operators"].items():
+        print(f"  {op_id:<16} cost {row['cost']:>14,.1f}  rent paid {row['rent_paid']:>12,.1f}"
+              f"  received {row['rent_received']:>12,.1f}")
+    if payload["violations"]:
+        print("violations:")
+        for violation in payload["violations"]:
+            print(f"  - {violation}")
+    else:
+        print("violations         none")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from btsopt.evaluation import evaluate
+    from btsopt.plan import read_plan_csv
+
+    data = _read(args.scenario)
+    if args.plan:
+        plan = read_plan_csv(args.plan, data)
+        evaluation = evaluate(data, plan)
+        _print_evaluation(data, evaluation, args.json, args.operator)
+        return EXIT_OK
+    from btsopt.proposals import run_proposal_command
+
+    return run_proposal_command(data, args)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from btsopt.evaluation import evaluate
+    from btsopt.plan import Plan
+    from btsopt.radio import compute_coverage
+
+    data = _read(args.scenario)
+    coverage = compute_coverage(data)
+    reachable = coverage.reachable()
+    unreachable = int((reachable < data.hamlets.min_operators).sum())
+    baseline = evaluate(data, Plan.existing(data))
+    print(f"ok: {data.describe()}")
+    print(f"coverage pairs within reach: {coverage.matrix.nnz:,}")
+    print(f"hamlets no site can serve as required: {unreachable}")
+    print(f"baseline (existing network): coverage {baseline.hamlet_coverage:.2%} "
+          f"({baseline.covered_hamlets} of {data.num_hamlets} hamlets), shared-site ratio "
+          f"{baseline.shared_site_ratio:.2%} ({baseline.shared_sites} of "
+          f"{baseline.active_sites} active sites), cost {baseline.system_cost:,.1f} "
+          f"{data.currency}")
+    print(f"targets: coverage {data.targets.hamlet_coverage:.0%} ({data.targets.coverage}), "
+          f"shared-site ratio {data.targets.shared_site_ratio:.0%} ({data.targets.sharing})")
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from btsopt.generate import generate_command
+
+    generate_command(args.preset, args.out, args.seed, size=args.size, variant=args.variant)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="btsopt", description="Least-cost shared BTS site plans with proven bounds."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="find the least-cost plan meeting the targets")
+    p.add_argument("scenario")
+    p.add_argument("--out", default="out", help="output folder (default: out)")
+    p.add_argument("--time-limit", type=float, default=180.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--backend", default="highs", help="highs (default), scip or cpsat")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--gap", type=float, default=1e-4, help="relative gap to stop at")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="backend option, repeatable")
+    p.add_argument("--log", action="store_true", help="show the backend's log")
+    p.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("evaluate", help="score a plan or a proposal without solving")
+    p.add_argument("scenario")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--plan")
+    group.add_argument("--proposal")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--operator", help="limit the cost report to one operator")
+    p.add_argument("--against-optimal", action="store_true")
+    p.add_argument("--time-limit", type=float, default=60.0)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("validate", help="check a scenario and show its baseline KPIs")
+    p.add_argument("scenario")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("generate", help="write a synthetic scenario (seeded)")
+    p.add_argument("--preset", default="nam-dinh")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--size", default=None, help="family size S, M, L or XL")
+    p.add_argument("--variant", default=None,
+                   help="brownfield, consolidation, each or greenfield")
+    p.set_defaults(func=cmd_generate)
+
+    try:
+        from btsopt.bench.cli import add_bench_parser
+    except ImportError:
+        pass
+    else:
+        add_bench_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``btsopt`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,428 @@
+"""The optimisation model of ``model.md`` as a :class:`LinearModel`.
+
+Columns: ``x[j,k]`` (operator k on site j) for every usable pair, ``y[j]``
+(site active), ``s[j]`` (site shared), and where needed ``c[i]`` (hamlet
+counts as covered), ``z[i,k]`` (k-coverage) and ``w`` (sharing shortfall,
+soft sharing). Costs are NPVs; removal costs of existing tenancies and
+sites are written as constants plus negative terms on keeping them.
+
+The lexicographic objective is a list of :class:`ObjectiveLevel` solved in
+order, each level's value fixed before the next.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy import sparse
+
+from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
+from btsopt.model.linear import LinearModel, RowBuilder
+from btsopt.plan import Plan
+from btsopt.radio import Coverage
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class ObjectiveLevel:
+    """One level of the lexicographic objective (always minimised).
+
+    ``name`` is ``"coverage"`` (minus covered population), ``"sharing"``
+    (shortfall, in 1/q sites) or ``"cost"`` (system cost NPV).
+    """
+
+    name: str
+    objective: np.ndarray
+    offset: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class SitingModel:
+    """The model of one scenario and the maps from its columns to decisions.
+
+    Attributes
+    ----------
+    linear
+        The feasible set and the cost objective.
+    levels
+        Objective levels in lexicographic order; the last is the cost.
+    x_index
+        (sites x operators) column of ``x[j,k]``, ``-1`` where the pair is unusable.
+    y_index, s_index
+        Column of ``y[j]`` / ``s[j]`` per site, ``-1`` where absent.
+    covered_index
+        Column of ``c[i]`` per hamlet, ``-1`` when coverage is required outright.
+    ratio
+        The sharing target as an exact fraction p/q.
+    unreachable
+        Hamlets whose coverage rule no usable (site, operator) pair can meet.
+    """
+
+    linear: LinearModel
+    levels: tuple[ObjectiveLevel, ...]
+    x_index: np.ndarray
+    y_index: np.ndarray
+    s_index: np.ndarray
+    covered_index: np.ndarray
+    ratio: Fraction
+    unreachable: np.ndarray
+
+    def plan(self, values: np.ndarray) -> Plan:
+        """The plan a solution vector encodes."""
+        chosen = np.zeros(self.x_index.shape, dtype=bool)
+        used = self.x_index >= 0
+        chosen[used] = values[self.x_index[used]] > 0.5
+        return Plan(chosen)
+
+    def solution(self, plan: Plan) -> np.ndarray:
+        """A full solution vector for a plan (for hints and warm starts).
+
+        Derived columns take the values the plan implies: ``y``, ``s``,
+        ``c`` as the plan's outcome, ``z`` and ``w`` at their least
+        feasible value.
+        """
+        values = np.zeros(self.linear.num_cols)
+        used = self.x_index >= 0
+        values[self.x_index[used]] = plan.tenancies[used]
+        tenants = plan.tenancies.sum(axis=1)
+        has_y = self.y_index >= 0
+        values[self.y_index[has_y]] = tenants[has_y] >= 1
+        has_s = self.s_index >= 0
+        values[self.s_index[has_s]] = tenants[has_s] >= 2
+        # c, z, w are determined by x: fill them from the rows they appear in.
+        _complete_auxiliaries(self, values)
+        return values
+
+
+def sharing_fraction(ratio: float) -> Fraction:
+    """The ratio target as an exact small fraction (0.3 -> 3/10)."""
+    return Fraction(ratio).limit_denominator(10_000)
+
+
+def _cost_vectors(data: ProblemData, annuity: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """NPV cost of each x[j,k] and y[j], plus the constant of removal costs."""
+    sites, econ = data.sites, data.economics
+    tenancy_capex = np.array([op.tenancy_capex for op in data.operators])
+    tenancy_opex = np.array([op.tenancy_opex_per_year for op in data.operators]) * annuity
+    existing = data.tenancies
+    # New tenancy: capex + opex. Kept tenancy: opex; removed: decommission cost,
+    # written as constant + (opex - decommission) * x.
+    x_cost = np.where(existing, tenancy_opex[None, :] - econ.decommission_cost,
+                      tenancy_capex[None, :] + tenancy_opex[None, :])
+    constant = econ.decommission_cost * float(existing.sum())
+    site_cost = sites.capex + sites.opex_per_year * annuity
+    had_tenants = existing.any(axis=1)
+    # An existing site emptied of its tenants costs one decommissioning.
+    site_cost = np.where(had_tenants, site_cost - econ.decommission_cost, site_cost)
+    constant += econ.decommission_cost * float(had_tenants.sum())
+    return x_cost, site_cost, constant
+
+
+def build_model(data: ProblemData, coverage: Coverage) -> SitingModel:
+    """Build the model of ``model.md`` for a scenario.
+
+    Parameters
+    ----------
+    data
+        The validated scenario.
+    coverage
+        Its coverage matrix (see :func:`btsopt.radio.compute_coverage`).
+    """
+    num_sites, num_ops = data.num_sites, data.num_operators
+    sites, policy, targets = data.sites, data.policy, data.targets
+    existing = data.tenancies
+    had_tenants = existing.any(axis=1)
+
+    usable = (sites.allowed | existing) & (sites.locked != LOCK_OUT)[:, None]
+    # Tenancies fixed by policy: kept outright unless relocation or decommissioning frees them.
+    fixed_tenancy = existing & usable & (not policy.allow_relocation) & (
+        not policy.allow_decommission
+    )
+    site_used = usable.any(axis=1)
+
+    # --- columns -------------------------------------------------------
+    x_index = np.full((num_sites, num_ops), -1, dtype=np.int64)
+    x_index[usable] = np.arange(int(usable.sum()))
+    next_col = int(usable.sum())
+    y_index = np.full(num_sites, -1, dtype=np.int64)
+    y_index[site_used] = next_col + np.arange(int(site_used.sum()))
+    next_col += int(site_used.sum())
+    can_share = site_used & (usable.sum(axis=1) >= 2) & (sites.max_tenants >= 2)
+    s_index = np.full(num_sites, -1, dtype=np.int64)
+    s_index[can_share] = next_col + np.arange(int(can_share.sum()))
+    next_col += int(can_share.sum())
+
+    need = data.hamlets.min_operators.astype(np.int64)
+    soft_coverage = targets.coverage_mode == "soft"
+    partial = targets.hamlet_coverage < 1.0
+    # Columns that can serve each hamlet, restricted to usable pairs.
+    usable_cols = (np.flatnonzero(usable.ravel()))  # j*K + k order matches x_index order
+    cover = coverage.matrix[:, usable_cols].tocsr()  # hamlets x x-columns
+    cover.data[:] = 1
+    reach_by_op = np.zeros((data.num_hamlets, num_ops), dtype=bool)
+    x_op = np.nonzero(usable)[1]
+    coo = cover.tocoo()
+    reach_by_op[coo.row, x_op[coo.col]] = True
+    reachable = reach_by_op.sum(axis=1) >= need
+    unreachable = np.flatnonzero(~reachable)
+
+    covered_index = np.full(data.num_hamlets, -1, dtype=np.int64)
+    if soft_coverage or partial:
+        needs_c = need > 0
+        covered_index[needs_c] = next_col + np.arange(int(needs_c.sum()))
+        next_col += int(needs_c.sum())
+
+    # k-coverage for 1 < need < K needs z[i,k]: operator k covers i.
+    middle = np.flatnonzero((need > 1) & (need < num_ops))
+    z_index = np.full((data.num_hamlets, num_ops), -1, dtype=np.int64)
+    if middle.size:
+        mask = np.zeros_like(reach_by_op)
+        mask[middle] = reach_by_op[middle]
+        z_index[mask] = next_col + np.arange(int(mask.sum()))
+        next_col += int(mask.sum())
+
+    ratio = sharing_fraction(targets.shared_site_ratio)
+    soft_sharing = targets.sharing == "soft" and ratio > 0
+    w_col = next_col if soft_sharing else -1
+    next_col += int(soft_sharing)
+    num_cols = next_col
+
+    # --- bounds --------------------------------------------------------
+    col_lb = np.zeros(num_cols)
+    col_ub = np.ones(num_cols)
+    col_lb[x_index[fixed_tenancy]] = 1.0
+    # Sites that must stay active: locked in, or existing with tenants when
+    # decommissioning is not allowed.
+    keep_site = site_used & (sites.locked == LOCK_IN)
+    if not policy.allow_decommission:
+        keep_site |= site_used & had_tenants
+    col_lb[y_index[keep_site]] = 1.0
+    if soft_sharing:
+        col_ub[w_col] = INF
+    integer = np.ones(num_cols, dtype=bool)
+
+    rows = RowBuilder(num_cols)
+    xj, xk = np.nonzero(usable)
+    xcols = x_index[xj, xk]
+    n_x = xcols.size
+    # x[j,k] - y[j] <= 0 (disaggregated linking: a tighter LP than the aggregate).
+    rows.add_terms(
+        np.r_[np.arange(n_x), np.arange(n_x)], np.r_[xcols, y_index[xj]],
+        np.r_[np.ones(n_x), -np.ones(n_x)], n_x, -INF, 0.0,
+    )
+    used_sites = np.flatnonzero(site_used)
+    site_row = np.full(num_sites, -1, dtype=np.int64)
+    site_row[used_sites] = np.arange(used_sites.size)
+    # y[j] - sum_k x[j,k] <= 0 and sum_k x[j,k] - cap_j y[j] <= 0.
+    rows.add_terms(
+        np.r_[site_row[used_sites], site_row[xj]], np.r_[y_index[used_sites], xcols],
+        np.r_[np.ones(used_sites.size), -np.ones(n_x)], used_sites.size, -INF, 0.0,
+    )
+    rows.add_terms(
+        np.r_[site_row[xj], site_row[used_sites]], np.r_[xcols, y_index[used_sites]],
+        np.r_[np.ones(n_x), -sites.max_tenants[used_sites].astype(float)],
+        used_sites.size, -INF, 0.0,
+    )
+    share_sites = np.flatnonzero(can_share)
+    if share_sites.size:
+        share_row = np.full(num_sites, -1, dtype=np.int64)
+        share_row[share_sites] = np.arange(share_sites.size)
+        on_share = can_share[xj]
+        # 2 s[j] - sum_k x[j,k] <= 0 and s[j] - y[j] <= 0.
+        rows.add_terms(
+            np.r_[share_row[share_sites], share_row[xj[on_share]]],
+            np.r_[s_index[share_sites], xcols[on_share]],
+            np.r_[np.full(share_sites.size, 2.0), -np.ones(int(on_share.sum()))],
+            share_sites.size, -INF, 0.0,
+        )
+        rows.add_terms(
+            np.r_[np.arange(share_sites.size), np.arange(share_sites.size)],
+            np.r_[s_index[share_sites], y_index[share_sites]],
+            np.r_[np.ones(share_sites.size), -np.ones(share_sites.size)],
+            share_sites.size, -INF, 0.0,
+        )
+    if policy.allow_decommission and not policy.allow_relocation:
+        # A tenancy goes only with its whole site: x[j,k] >= y[j] for existing (j,k).
+        ej, ek = np.nonzero(existing & usable)
+        n_e = ej.size
+        rows.add_terms(
+            np.r_[np.arange(n_e), np.arange(n_e)], np.r_[x_index[ej, ek], y_index[ej]],
+            np.r_[np.ones(n_e), -np.ones(n_e)], n_e, 0.0, INF,
+        )
+
+    _add_coverage_rows(
+        rows, data, cover, x_op, need, covered_index, z_index, reachable, middle,
+        soft_coverage, partial, fixed_lb=col_lb,
+    )
+
+    if ratio > 0:
+        # q * sum s - p * sum y (+ w) >= 0  <=>  shared / active >= p / q.
+        p, q = ratio.numerator, ratio.denominator
+        cols = np.r_[s_index[share_sites], y_index[used_sites]]
+        vals = np.r_[np.full(share_sites.size, float(q)), np.full(used_sites.size, -float(p))]
+        if soft_sharing:
+            cols, vals = np.r_[cols, w_col], np.r_[vals, 1.0]
+        rows.add_terms(np.zeros(cols.size, dtype=np.int64), cols, vals, 1, 0.0, INF)
+
+    annuity = data.economics.annuity_factor
+    x_cost, site_cost, constant = _cost_vectors(data, annuity)
+    cost = np.zeros(num_cols)
+    cost[xcols] = x_cost[xj, xk]
+    cost[y_index[used_sites]] = site_cost[used_sites]
+    # A site no operator may use (locked out) keeps its removal costs in the
+    # constant: it is emptied whatever the plan.
+    if math.isfinite(targets.budget):
+        rows.add_block(sparse.csr_matrix(cost.reshape(1, -1)), -INF, targets.budget - constant)
+
+    matrix, row_lb, row_ub = rows.build()
+    linear = LinearModel(
+        objective=cost, matrix=matrix, row_lb=row_lb, row_ub=row_ub, col_lb=col_lb,
+        col_ub=col_ub, integer=integer, offset=constant,
+    )
+
+    levels: list[ObjectiveLevel] = []
+    if soft_coverage:
+        population = np.zeros(num_cols)
+        has_c = covered_index >= 0
+        population[covered_index[has_c]] = -data.hamlets.population[has_c]
+        levels.append(ObjectiveLevel("coverage", population))
+    if soft_sharing:
+        shortfall = np.zeros(num_cols)
+        shortfall[w_col] = 1.0
+        levels.append(ObjectiveLevel("sharing", shortfall))
+    levels.append(ObjectiveLevel("cost", cost, constant))
+
+    return SitingModel(
+        linear=linear, levels=tuple(levels), x_index=x_index, y_index=y_index,
+        s_index=s_index, covered_index=covered_index, ratio=ratio, unreachable=unreachable,
+    )
+
+
+def _add_coverage_rows(
+    rows: RowBuilder,
+    data: ProblemData,
+    cover: sparse.csr_matrix,
+    x_op: np.ndarray,
+    need: np.ndarray,
+    covered_index: np.ndarray,
+    z_index: np.ndarray,
+    reachable: np.ndarray,
+    middle: np.ndarray,
+    soft_coverage: bool,
+    partial: bool,
+    fixed_lb: np.ndarray,
+) -> None:
+    """Coverage rows for the three rules, skipping rows already met by fixed tenancies."""
+    num_ops = data.num_operators
+    has_c = covered_index >= 0
+    # Hamlets that must be covered outright but cannot be are left to the
+    # caller (infeasible); rows for them would only make the backend say so.
+    hard_rows = ~has_c & reachable
+    fixed_x = fixed_lb[: cover.shape[1]] > 0.5
+
+    def emit(hamlets: np.ndarray, block: sparse.csr_matrix, required: float) -> None:
+        """Rows block @ x >= required (or >= c[i])."""
+        if hamlets.size == 0:
+            return
+        with_c = has_c[hamlets]
+        # Already met by tenancies that cannot go: no row needed.
+        met = np.asarray(block[:, fixed_x].sum(axis=1)).ravel() >= required
+        keep = ~met | with_c
+        keep &= with_c | hard_rows[hamlets]
+        block = block[keep]
+        hamlets = hamlets[keep]
+        if hamlets.size == 0:
+            return
+        coo = sparse.coo_matrix(block)
+        c_rows = np.flatnonzero(has_c[hamlets])
+        r = np.r_[coo.row, c_rows]
+        c = np.r_[coo.col, covered_index[hamlets[c_rows]]]
+        v = np.r_[coo.data.astype(float), np.full(c_rows.size, -required)]
+        lb = np.where(has_c[hamlets], 0.0, required)
+        rows.add_terms(r, c, v, hamlets.size, lb, INF)
+
+    one = np.flatnonzero(need == 1)
+    emit(one, cover[one], 1.0)
+    every = np.flatnonzero((need == num_ops) & (need > 1))
+    for k in range(num_ops):
+        mask = sparse.diags((x_op == k).astype(float))
+        emit(every, (cover[every] @ mask).tocsr(), 1.0)
+    if middle.size:
+        # z[i,k] <= sum_j a[i,j,k] x[j,k];  sum_k z[i,k] >= need_i (or need_i c[i]).
+        for k in range(num_ops):
+            with_z = middle[z_index[middle, k] >= 0]
+            if with_z.size == 0:
+                continue
+            mask = sparse.diags((x_op == k).astype(float))
+            block = sparse.coo_matrix(cover[with_z] @ mask)
+            r = np.r_[block.row, np.arange(with_z.size)]
+            c = np.r_[block.col, z_index[with_z, k]]
+            v = np.r_[block.data.astype(float), -np.ones(with_z.size)]
+            rows.add_terms(r, c, v, with_z.size, 0.0, INF)
+        zr, zk = np.nonzero(z_index[middle] >= 0)
+        ok = has_c[middle] | reachable[middle]
+        local = np.full(middle.size, -1, dtype=np.int64)
+        local[ok] = np.arange(int(ok.sum()))
+        sel = ok[zr]
+        r = local[zr[sel]]
+        c = z_index[middle[zr[sel]], zk[sel]]
+        v = np.ones(r.size)
+        with_c = np.flatnonzero(has_c[middle][ok])
+        kept = middle[ok]
+        r = np.r_[r, with_c]
+        c = np.r_[c, covered_index[kept[with_c]]]
+        v = np.r_[v, -need[kept[with_c]].astype(float)]
+        lb = np.where(has_c[kept], 0.0, need[kept].astype(float))
+        rows.add_terms(r, c, v, kept.size, lb, INF)
+
+    if has_c.any():
+        c_cols = covered_index[has_c]
+        if partial and not soft_coverage:
+            # sum_i c[i] >= share * |I| (hamlets needing no operator count as covered).
+            free = int((~has_c).sum())
+            needed = math.ceil(data.targets.hamlet_coverage * data.num_hamlets - 1e-9) - free
+            rows.add_terms(
+                np.zeros(c_cols.size, dtype=np.int64), c_cols, np.ones(c_cols.size), 1,
+                float(max(needed, 0)), INF,
+            )
+
+
+def _complete_auxiliaries(model: SitingModel, values: np.ndarray) -> None:
+    """Set c, z and w columns to the best values the x part allows.
+
+    Each such column appears in rows of the form ``a x - b col >= 0`` (c, z)
+    or ``... + w >= 0``; raising them as far as rows permit and lowering w to
+    what the sharing row requires gives a consistent vector.
+    """
+    linear = model.linear
+    num_x = int((model.x_index >= 0).sum())
+    structural = np.zeros(linear.num_cols, dtype=bool)
+    structural[:num_x] = True
+    structural[model.y_index[model.y_index >= 0]] = True
+    structural[model.s_index[model.s_index >= 0]] = True
+    aux = np.flatnonzero(~structural)
+    if aux.size == 0:
+        return
+    # z and c first (set to 1 where their rows allow), then w, iterating twice
+    # because c rows read z.
+    csc = linear.matrix.tocsc()
+    for _ in range(3):
+        for col in aux:
+            if linear.col_ub[col] > 1:  # the shortfall w
+                continue
+            values[col] = 1.0
+            rows_of = csc.indices[csc.indptr[col] : csc.indptr[col + 1]]
+            activity = linear.matrix[rows_of] @ values
+            if np.any(activity < linear.row_lb[rows_of] - 1e-9):
+                values[col] = 0.0
+    for col in aux:
+        if linear.col_ub[col] > 1:
+            values[col] = 0.0
+            rows_of = csc.indices[csc.indptr[col] : csc.indptr[col + 1]]
+            activity = linear.matrix[rows_of] @ values
+            deficit = np.max(linear.row_lb[rows_of] - activity, initial=0.0)
+            values[col] = max(deficit, 0.0)

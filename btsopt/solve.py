@@ -1,0 +1,238 @@
+"""``solve(data, params) -> Result``: coverage, model, exact search, verification.
+
+The lexicographic objective of ``model.md`` is solved level by level (covered
+population, sharing shortfall, cost), each level's value fixed before the
+next. Every plan is checked by the independent evaluator before it is
+returned; a disagreement is a bug and raises :class:`VerificationError`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from btsopt.data import LOCK_OUT, ProblemData
+from btsopt.evaluation import evaluate
+from btsopt.model import SitingModel, build_model
+from btsopt.radio import Coverage, compute_coverage
+from btsopt.result import Result
+from btsopt.solvers.base import (
+    FEASIBLE,
+    INFEASIBLE,
+    OPTIMAL,
+    UNKNOWN,
+    BackendParams,
+    BackendResult,
+)
+from btsopt.solvers.cpsat import solve_cpsat
+from btsopt.solvers.highs import solve_highs
+from btsopt.solvers.scip import solve_scip
+
+Backend = Callable[..., BackendResult]
+
+BACKENDS: dict[str, Backend] = {
+    "highs": solve_highs,
+    "scip": solve_scip,
+    "cpsat": solve_cpsat,
+}
+"""Exact backends by name; each takes ``(LinearModel, BackendParams, hint)``."""
+
+DEFAULT_BACKEND = "highs"
+
+
+class VerificationError(RuntimeError):
+    """The evaluator disagrees with the solver about a plan: a bug, never ignored."""
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """Settings of :func:`solve`.
+
+    Attributes
+    ----------
+    backend
+        Name in :data:`BACKENDS` (default ``highs``, chosen by measurement).
+    time_limit
+        Wall-clock seconds for the whole solve.
+    seed
+        Random seed handed to the backend.
+    workers
+        Threads for the backend.
+    gap
+        Relative gap at which the search may stop and call the plan optimal.
+    options
+        Backend-specific options, passed through unchanged.
+    log
+        Show the backend's log.
+    """
+
+    backend: str = DEFAULT_BACKEND
+    time_limit: float = 180.0
+    seed: int = 0
+    workers: int = 2
+    gap: float = 1e-4
+    options: dict[str, Any] = field(default_factory=dict)
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(
+                f"unknown backend '{self.backend}' (choose from {', '.join(BACKENDS)})"
+            )
+        if not self.time_limit > 0:
+            raise ValueError("time_limit must be positive")
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+
+
+def _precheck(data: ProblemData, model: SitingModel) -> str:
+    """Reasons the scenario is infeasible that need no search ('' if none found)."""
+    reasons = []
+    targets = data.targets
+    if targets.coverage_mode == "hard" and model.unreachable.size:
+        need_all = targets.hamlet_coverage >= 1.0
+        allowed_miss = math.floor((1 - targets.hamlet_coverage) * data.num_hamlets + 1e-9)
+        if need_all or model.unreachable.size > allowed_miss:
+            ids = [data.hamlets.ids[i] for i in model.unreachable[:20]]
+            more = model.unreachable.size - len(ids)
+            reasons.append(
+                f"{model.unreachable.size} hamlet(s) cannot meet their coverage rule from any "
+                f"usable site: {', '.join(ids)}" + (f" and {more} more" if more > 0 else "")
+            )
+    policy = data.policy
+    if not policy.allow_relocation:
+        conflict = (data.sites.locked == LOCK_OUT) & data.tenancies.any(axis=1)
+        if not policy.allow_decommission and conflict.any():
+            ids = [data.sites.ids[j] for j in np.flatnonzero(conflict)[:10]]
+            reasons.append(
+                "locked-out site(s) carry existing tenancies that policy keeps: " + ", ".join(ids)
+            )
+    return "; ".join(reasons)
+
+
+def _verify(data: ProblemData, result: BackendResult, model: SitingModel, evaluation) -> None:
+    """The evaluator's verdict must agree with the model's on the plan."""
+    cost_level = model.levels[-1]
+    model_cost = float(cost_level.objective @ result.values + cost_level.offset)
+    tolerance = 1e-6 * max(1.0, abs(model_cost))
+    if abs(evaluation.system_cost - model_cost) > tolerance:
+        raise VerificationError(
+            f"system cost: model {model_cost:.6f}, evaluator {evaluation.system_cost:.6f}"
+        )
+    if evaluation.violations:
+        raise VerificationError(
+            "the solver's plan breaks rules the evaluator checks: "
+            + "; ".join(evaluation.violations)
+        )
+    shared_in_model = int(np.round(result.values[model.s_index[model.s_index >= 0]]).sum())
+    if evaluation.shared_sites < shared_in_model:
+        raise VerificationError(
+            f"shared sites: model counts {shared_in_model}, evaluator {evaluation.shared_sites}"
+        )
+
+
+def solve(
+    data: ProblemData,
+    params: SolveParams | None = None,
+    *,
+    coverage: Coverage | None = None,
+    hint: Any = None,
+) -> Result:
+    """Find the least-cost plan that meets the scenario's targets.
+
+    Parameters
+    ----------
+    data
+        The validated scenario.
+    params
+        Backend, time limit, seed, workers and gap.
+    coverage
+        Precomputed coverage (computed from ``data`` when omitted).
+    hint
+        A :class:`~btsopt.plan.Plan` to start from (a warm start).
+
+    Returns
+    -------
+    Result
+        The best verified plan with its lower bound and gap; status
+        ``infeasible`` (with the reason in ``message``) when no plan exists.
+    """
+    params = params or SolveParams()
+    start = time.perf_counter()
+    coverage = coverage if coverage is not None else compute_coverage(data)
+    model = build_model(data, coverage)
+    reason = _precheck(data, model)
+    if reason:
+        return Result(
+            status=INFEASIBLE, plan=None, objective=math.inf, lower_bound=math.inf,
+            wall_time=time.perf_counter() - start, backend=params.backend, message=reason,
+        )
+
+    backend = BACKENDS[params.backend]
+    linear = model.linear
+    values = None if hint is None else model.solution(hint)
+    levels: list[dict[str, Any]] = []
+    outcome: BackendResult | None = None
+    all_exact = True
+    for number, level in enumerate(model.levels):
+        remaining = params.time_limit - (time.perf_counter() - start)
+        if remaining <= 0.05:
+            break
+        # Earlier levels get at most half of what is left, so cost always gets time.
+        last = number == len(model.levels) - 1
+        share = remaining if last else remaining / 2
+        backend_params = BackendParams(
+            time_limit=share, seed=params.seed, workers=params.workers, gap=params.gap,
+            extra=dict(params.options), log=params.log,
+        )
+        outcome = backend(linear.with_objective(level.objective, level.offset), backend_params,
+                          values)
+        levels.append({
+            "level": level.name, "status": outcome.status,
+            "value": outcome.objective if outcome.has_solution else None,
+            "bound": outcome.bound if math.isfinite(outcome.bound) else None,
+        })
+        if not outcome.has_solution:
+            break
+        all_exact &= outcome.status == OPTIMAL
+        values = outcome.values
+        if not last:
+            # Fix this level at the value reached before optimising the next.
+            achieved = float(level.objective @ values)
+            linear = linear.with_row(level.objective, -math.inf, achieved + 1e-6 * max(1, abs(achieved)))
+
+    elapsed = time.perf_counter() - start
+    if outcome is None or not outcome.has_solution or len(levels) < len(model.levels):
+        status = INFEASIBLE if outcome is not None and outcome.status == INFEASIBLE else UNKNOWN
+        message = (
+            "the solver proved that no plan meets the coverage rule, the sharing target, the "
+            "policy and the budget together"
+            if status == INFEASIBLE
+            else "no feasible plan found within the time limit"
+        )
+        return Result(
+            status=status, plan=None, objective=math.inf, lower_bound=math.inf
+            if status == INFEASIBLE else (outcome.bound if outcome else -math.inf),
+            wall_time=elapsed, backend=params.backend, message=message, levels=tuple(levels),
+        )
+
+    plan = model.plan(outcome.values)
+    evaluation = evaluate(data, plan)
+    _verify(data, outcome, model, evaluation)
+    status = OPTIMAL if all_exact else FEASIBLE
+    return Result(
+        status=status, plan=plan, objective=float(evaluation.system_cost),
+        lower_bound=min(float(outcome.bound), float(evaluation.system_cost)),
+        wall_time=time.perf_counter() - start, backend=params.backend,
+        evaluation=evaluation, levels=tuple(levels),
+    )
+
+
+def with_time_limit(params: SolveParams, seconds: float) -> SolveParams:
+    """A copy of ``params`` with another time limit."""
+    return replace(params, time_limit=seconds)
