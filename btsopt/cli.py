@@ -140,7 +140,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         evaluation = evaluate(data, plan)
         _print_evaluation(data, evaluation, args.json, args.operator)
         return EXIT_OK
-    from btsopt.proposals import run_proposal_command
+    from btsopt.proposals.cli import run_proposal_command
 
     return run_proposal_command(data, args)
 
@@ -219,12 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="brownfield, consolidation, each or greenfield")
     p.set_defaults(func=cmd_generate)
 
-    try:
-        from btsopt.bench.cli import add_bench_parser
-    except ImportError:
-        pass
-    else:
-        add_bench_parser(sub)
+    # Subcommands that live beside their own code (benchmarks, the frontier).
+    for module, hook in (("btsopt.bench.cli", "add_bench_parser"),
+                         ("btsopt.proposals.cli", "add_frontier_parser")):
+        try:
+            add_parser = getattr(__import__(module, fromlist=[hook]), hook)
+        except (ImportError, AttributeError):
+            continue
+        add_parser(sub)
     return parser
 
 
