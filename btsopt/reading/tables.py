@@ -2,54 +2,158 @@
 
 Every cell is read as text and converted column by column, so that a bad
 value is reported with its file, row and column instead of being silently
-coerced. Row numbers are 1-based data rows (the first row under the header).
+coerced. Row numbers are 1-based data rows (the first row under the header),
+counted as a spreadsheet user counts them: a blank line still takes a row
+number, a quoted value spanning several lines does not.
+
+CSV files are read as a spreadsheet writes them: UTF-8 with or without a byte
+order mark (UTF-16 with a mark too), any line ending, quoted fields, and the
+separator sniffed from the header line. A ``;``- or tab-separated file is taken
+for a European-locale export, so decimal commas (``106,12``) are accepted in
+its numeric columns; in a ``,``-separated file a decimal comma is ambiguous and
+reported as such.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import difflib
+import io
 import json
 import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from btsopt.errors import ScenarioError
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".geojson", ".json")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".geojson", ".json")
+"""File name endings :func:`read_table` knows, by kind."""
+
+_DELIMITED = (".csv", ".tsv", ".txt")
+_NON_FINITE = {"nan", "inf", "infinity"}
+# Two neighbouring fields that look like the halves of a decimal comma: '106' and '12'.
+_DIGITS = re.compile(r"[+-]?\d+")
+_EXCEL_SEP = re.compile(r"^sep=(.)$")
+
+
+def show(value: Any, limit: int = 40) -> str:
+    """A value quoted for a one-line message: escaped and cut to ``limit`` characters.
+
+    Messages end up on one line of stderr, so newlines and control characters
+    in a cell are escaped (``repr``), and a runaway cell (say, an unclosed quote
+    that swallowed the rest of the file) is shortened.
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text) if isinstance(value, str) else text.replace("\n", " ")
+
+
+def normalise_text(value: str) -> str:
+    """Strip and NFC-normalise a cell, so ids typed on different systems compare equal.
+
+    macOS writes decomposed accents (NFD); a site id 'Thôn_Đông' from one file
+    must match the same id from another.
+    """
+    value = value.strip()
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
 class Table:
-    """A table of text cells with the file it came from, for precise errors."""
+    """A table of text cells with the file it came from, for precise errors.
 
-    def __init__(self, frame: pd.DataFrame, path: Path) -> None:
-        self.frame = frame
-        self.path = path
+    Parameters
+    ----------
+    columns
+        Column name to cells: an object array (or sequence) of stripped text,
+        ``""`` for a missing value. A :class:`pandas.DataFrame` is accepted too.
+    path
+        The file, named in every error.
+    rows
+        The 1-based data row number of each table row (default 1, 2, ...).
+    decimal_comma
+        Whether numeric cells may use a decimal comma (``106,12``).
+    """
+
+    def __init__(
+        self,
+        columns: Mapping[str, Sequence[str]] | pd.DataFrame,
+        path: Path | str,
+        rows: np.ndarray | None = None,
+        *,
+        decimal_comma: bool = False,
+    ) -> None:
+        if isinstance(columns, pd.DataFrame):
+            columns = _frame_as_text(columns)
+        self.columns: dict[str, np.ndarray] = {
+            str(name): np.asarray(cells, dtype=object) for name, cells in columns.items()
+        }
+        self.path = Path(path)
+        lengths = {len(cells) for cells in self.columns.values()}
+        if len(lengths) > 1:
+            raise ValueError("columns of different lengths")
+        length = lengths.pop() if lengths else (0 if rows is None else len(rows))
+        self.rows = np.arange(1, length + 1) if rows is None else np.asarray(rows)
+        self.decimal_comma = decimal_comma
+        # Exact names win; a case-insensitive match ('LON', 'Population') is a fallback.
+        folded: dict[str, list[str]] = {}
+        for name in self.columns:
+            folded.setdefault(name.casefold(), []).append(name)
+        self._folded = {key: names[0] for key, names in folded.items() if len(names) == 1}
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.rows)
 
-    def error(self, message: str, row: int | None = None, column: str | None = None):
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The cells as a :class:`pandas.DataFrame` of text (for inspection)."""
+        return pd.DataFrame({name: cells for name, cells in self.columns.items()})
+
+    def error(
+        self, message: str, row: int | None = None, column: str | None = None
+    ) -> ScenarioError:
         """A :class:`ScenarioError` located in this table (``row`` is 0-based)."""
         return ScenarioError(
-            message, file=str(self.path), row=None if row is None else row + 1, column=column
+            message, file=str(self.path),
+            row=None if row is None else int(self.rows[row]), column=column,
         )
 
+    def _name(self, column: str) -> str | None:
+        if column in self.columns:
+            return column
+        return self._folded.get(column.casefold())
+
     def has(self, column: str) -> bool:
-        return column in self.frame.columns
+        """Whether the table has ``column`` (case-insensitive fallback)."""
+        return self._name(column) is not None
 
     def require(self, *columns: str) -> None:
+        """Raise when a required column is absent, listing the columns found."""
         for column in columns:
             if not self.has(column):
-                raise self.error("missing required column", column=column)
+                found = ", ".join(list(self.columns)[:8]) or "none"
+                if len(self.columns) > 8:
+                    found += ", ..."
+                raise self.error(f"missing required column (columns found: {found})",
+                                 column=column)
 
     def text(self, column: str, default: str = "") -> np.ndarray:
         """Stripped text cells (``default`` when the column is absent)."""
-        if not self.has(column):
+        name = self._name(column)
+        if name is None:
             return np.full(len(self), default, dtype=object)
-        return self.frame[column].to_numpy(dtype=object)
+        return self.columns[name]
 
     def required_text(self, column: str) -> np.ndarray:
+        """Text cells of a required column; an empty cell is an error."""
+        self.require(column)
         values = self.text(column)
         empty = np.flatnonzero(values == "")
         if empty.size:
@@ -65,113 +169,478 @@ class Table:
         maximum: float | None = None,
         strictly_positive: bool = False,
         integer: bool = False,
+        hint: str = "",
     ) -> np.ndarray:
-        """Parse a numeric column; empty cells take ``default`` (error if ``None``)."""
+        """Parse a numeric column; empty cells take ``default`` (error if ``None``).
+
+        Vectorised: the whole column is converted at once and only the first
+        offending row is looked at in Python, to word the error. ``hint`` is
+        appended to range errors (say, "longitude and latitude swapped?").
+        """
         cells = self.text(column, default="")
-        out = np.empty(len(cells), dtype=float)
-        for row, cell in enumerate(cells):
-            if cell == "":
-                if default is None:
-                    raise self.error("empty value in a required column", row, column)
-                out[row] = default
-                continue
-            try:
-                value = float(cell)
-            except ValueError:
-                raise self.error(f"'{cell}' is not a number", row, column) from None
-            if not math.isfinite(value):
-                raise self.error(f"'{cell}' is not a finite number", row, column)
-            if integer and value != int(value):
-                raise self.error(f"'{cell}' is not a whole number", row, column)
-            if minimum is not None and value < minimum:
-                raise self.error(f"{cell} is below the minimum {minimum:g}", row, column)
-            if maximum is not None and value > maximum:
-                raise self.error(f"{cell} is above the maximum {maximum:g}", row, column)
-            if strictly_positive and value <= 0:
-                raise self.error(f"{cell} must be greater than 0", row, column)
-            out[row] = value
+        empty = cells == ""
+        if default is None and empty.any():
+            raise self.error("empty value in a required column", int(np.flatnonzero(empty)[0]),
+                             column)
+        given = cells[~empty] if empty.any() else cells
+        if self.decimal_comma:
+            given = self._decimal_points(given, np.flatnonzero(~empty), column)
+        parsed = pd.to_numeric(pd.Series(given, dtype=object), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
+        out = np.full(len(cells), np.nan if default is None else float(default))
+        out[~empty] = parsed
+        self._check_numbers(out, cells, column, minimum, maximum, strictly_positive, integer,
+                            hint)
         return out
 
+    def _decimal_points(self, cells: np.ndarray, rows: np.ndarray, column: str) -> np.ndarray:
+        """'106,12' -> '106.12'; a cell with both ',' and '.' is ambiguous."""
+        series = pd.Series(cells, dtype=object).astype(str)
+        has_comma = series.str.contains(",", regex=False).to_numpy()
+        if not has_comma.any():
+            return cells
+        both = has_comma & series.str.contains(".", regex=False).to_numpy()
+        if both.any():
+            i = int(np.flatnonzero(both)[0])
+            raise self.error(f"{show(cells[i])} mixes ',' and '.': thousands separators are "
+                             "not supported", int(rows[i]), column)
+        return series.str.replace(",", ".", regex=False).to_numpy(dtype=object)
+
+    def _check_numbers(
+        self,
+        values: np.ndarray,
+        cells: np.ndarray,
+        column: str,
+        minimum: float | None,
+        maximum: float | None,
+        strictly_positive: bool,
+        integer: bool,
+        hint: str,
+    ) -> None:
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise self.error(self._why_not_a_number(str(cells[row])), row, column)
+        suffix = f" ({hint})" if hint else ""
+        checks: list[tuple[np.ndarray, str]] = []
+        if integer:
+            checks.append((values != np.floor(values), "is not a whole number"))
+        if minimum is not None:
+            checks.append((values < minimum, f"is below the minimum {minimum:g}{suffix}"))
+        if maximum is not None:
+            checks.append((values > maximum, f"is above the maximum {maximum:g}{suffix}"))
+        if strictly_positive:
+            checks.append((values <= 0, "must be greater than 0"))
+        for mask, what in checks:
+            if mask.any():
+                row = int(np.flatnonzero(mask)[0])
+                raise self.error(f"{show(cells[row])} {what}", row, column)
+
+    def _why_not_a_number(self, cell: str) -> str:
+        bare = cell.lower().lstrip("+-")
+        if bare in _NON_FINITE:
+            return f"{show(cell)} is not a finite number"
+        if self.decimal_comma:
+            candidate = cell.replace(",", ".")
+        else:
+            candidate = cell
+        try:
+            if math.isinf(float(candidate)):
+                return f"{show(cell)} is too large"
+        except ValueError:
+            pass
+        if not self.decimal_comma and "," in cell and all(
+            part.strip().lstrip("+-").isdigit() for part in cell.split(",")
+        ):
+            return (f"{show(cell)} is ambiguous in a ','-separated file (decimal comma or "
+                    "thousands separator?): write it with a '.' decimal point")
+        return f"{show(cell)} is not a number"
+
+    def integers(self, column: str, default: int | None = None, *, minimum: int | None = None,
+                 maximum: int | None = None) -> np.ndarray:
+        """A whole-number column ('3.0' is accepted) as ``int64``; huge values are clipped."""
+        values = self.number(column, None if default is None else float(default),
+                             minimum=minimum, maximum=maximum, integer=True)
+        return np.clip(values, -(2**31), 2**31 - 1).astype(np.int64)
+
+    def choice(
+        self,
+        column: str,
+        choices: Sequence[str],
+        default: str | None,
+        *,
+        aliases: Mapping[str, str] | None = None,
+        what: str = "",
+    ) -> np.ndarray:
+        """Codes (indices into ``choices``) of a categorical column, case-insensitive.
+
+        Empty cells take ``default``; with ``default=None`` they are an error.
+        ``aliases`` maps extra spellings (lower case) to a choice.
+        """
+        cells = self.text(column, default="" if default is None else default)
+        lookup = {c.lower(): k for k, c in enumerate(choices)}
+        for alias, target in (aliases or {}).items():
+            lookup[alias] = choices.index(target)
+        if default is not None:
+            lookup[""] = choices.index(default)
+        codes = np.empty(len(cells), dtype=np.int8)
+        # Few distinct values in a long column: map the distinct ones, then broadcast.
+        uniques, inverse = np.unique(cells.astype(str), return_inverse=True)
+        mapped = np.empty(len(uniques), dtype=np.int16)
+        for u, value in enumerate(uniques):
+            # 'Rural', ' EXISTING ', 'dense-urban' and 'Dense Urban' all match.
+            key = "_".join(str(value).lower().replace("-", " ").replace("_", " ").split())
+            code = lookup.get(str(value).lower(), lookup.get(key, -1))
+            if code < 0:
+                row = int(np.flatnonzero(inverse == u)[0])
+                if value == "":
+                    raise self.error("empty value in a required column", row, column)
+                listed = ", ".join(c for c in choices if c)
+                raise self.error(f"{show(value)} is not {what or 'one of'} ({listed})", row,
+                                 column)
+            mapped[u] = code
+        codes[:] = mapped[inverse.reshape(-1)]
+        return codes
+
     def unique_ids(self, column: str = "id") -> tuple[str, ...]:
+        """The ids of ``column``: required, non-empty and unique."""
         ids = self.required_text(column)
-        seen: dict[str, int] = {}
-        for row, value in enumerate(ids):
-            if value in seen:
-                raise self.error(
-                    f"duplicate id '{value}' (first on row {seen[value] + 1})", row, column
-                )
-            seen[value] = row
+        _, first, counts = np.unique(ids.astype(str), return_index=True, return_counts=True)
+        if (counts > 1).any():
+            seen: dict[str, int] = {}
+            for row, value in enumerate(ids):
+                if value in seen:
+                    raise self.error(
+                        f"duplicate id {show(value)} (first on row {self.rows[seen[value]]})",
+                        row, column,
+                    )
+                seen[value] = row
         return tuple(str(v) for v in ids)
 
-
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as stripped text; missing values become empty strings."""
-    frame = frame.copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for column in frame.columns:
-        values = frame[column].to_numpy(dtype=object)
-        frame[column] = [
-            "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
-            for v in values
-        ]
-    return frame
-
-
-def _read_geojson(path: Path) -> pd.DataFrame:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            f"not valid JSON: {exc.msg} (line {exc.lineno})", file=str(path)
-        ) from None
-    features = document.get("features") if isinstance(document, dict) else None
-    if not isinstance(features, list):
-        raise ScenarioError("a GeoJSON FeatureCollection with 'features' is expected", str(path))
-    records = []
-    for row, feature in enumerate(features, start=1):
-        geometry = (feature or {}).get("geometry") or {}
-        coordinates = geometry.get("coordinates")
-        if geometry.get("type") != "Point" or not isinstance(coordinates, list) or len(
-            coordinates
-        ) < 2:
-            raise ScenarioError("feature geometry must be a Point", str(path), row, "geometry")
-        record = dict(feature.get("properties") or {})
-        record["lon"], record["lat"] = coordinates[0], coordinates[1]
-        records.append(record)
-    return pd.DataFrame.from_records(records)
+    def unused_columns(self, known: Iterable[str]) -> list[tuple[str, str]]:
+        """Columns that look like misspellings of ``known`` ones: (found, meant)."""
+        known = list(known)
+        present = {k.casefold() for k in known if self.has(k)}
+        out = []
+        for name in self.columns:
+            if self._name(name) and name.casefold() in {k.casefold() for k in known}:
+                continue
+            close = difflib.get_close_matches(name.casefold(), known, n=1, cutoff=0.8)
+            if close and close[0].casefold() not in present:
+                out.append((name, close[0]))
+        return out
 
 
-def read_table(path: Path) -> Table:
-    """Read a CSV, Parquet or GeoJSON table as text cells.
+# --------------------------------------------------------------------------------------
+# Text files
+
+
+def decode_text(raw: bytes, path: Path | str) -> str:
+    """UTF-8 (a byte order mark is dropped) or, with its mark, UTF-16.
 
     Raises
     ------
     ScenarioError
-        When the file is missing, of an unknown kind or unreadable.
+        On bytes that are not UTF-8, naming the line (as a data row for tables).
     """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" export.
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ScenarioError("not valid UTF-16 text", file=str(path)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(
+            f"not UTF-8 text (line {line}): save the file with UTF-8 encoding", file=str(path)
+        ) from None
+
+
+def sniff_separator(header: str) -> str:
+    """The separator of a delimited file, from its header line.
+
+    ``;`` when the line has more ``;`` than ``,`` outside quotes (a spreadsheet
+    in a decimal-comma locale), tab likewise, else ``,``.
+    """
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    if counts[";"] > counts[","] and counts[";"] >= counts["\t"]:
+        return ";"
+    if counts["\t"] > counts[","]:
+        return "\t"
+    return ","
+
+
+def _first_line(text: str) -> str:
+    end = len(text)
+    for stop in ("\n", "\r"):
+        at = text.find(stop)
+        if at >= 0:
+            end = min(end, at)
+    return text[:end]
+
+
+def _looks_like_decimal_comma(cells: list[str]) -> bool:
+    return any(
+        _DIGITS.fullmatch(a.strip()) and b.strip().isdigit() for a, b in zip(cells, cells[1:], strict=False)
+    )
+
+
+def _read_delimited(path: Path, raw: bytes) -> Table:
+    text = decode_text(raw, path)
+    if not text.strip():
+        raise ScenarioError("the file is empty (a header row is required)", file=str(path))
+    # Leading blank lines are skipped; the first line with content is the header.
+    text = text.lstrip("\ufeff").lstrip("\r\n")
+    first = _first_line(text)
+    match = _EXCEL_SEP.fullmatch(first.strip())
+    if match:
+        # Excel's 'sep=;' hint line names the separator; the header follows it.
+        separator = match.group(1)
+        text = text[len(first):].lstrip("\r\n")
+    else:
+        separator = sniff_separator(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    header: list[str] | None = None
+    number = 0
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    try:
+        for line in reader:
+            blank = not line or all(not cell.strip() for cell in line)
+            if header is None:
+                if not blank:
+                    header = line
+                continue
+            number += 1
+            if blank:
+                continue
+            records.append(line)
+            numbers.append(number)
+    except csv.Error as exc:
+        raise ScenarioError(f"cannot read CSV: {exc}", file=str(path),
+                            row=(number + 1) if header is not None else None) from None
+    if header is None:
+        raise ScenarioError("the file is empty (a header row is required)", file=str(path))
+
+    names = [normalise_text(name).lstrip("\ufeff") for name in header]
+    width = len(names)
+    for index, cells in enumerate(records):
+        if len(cells) == width:
+            continue
+        if len(cells) > width and not any(c.strip() for c in cells[width:]):
+            # Trailing empty cells that a spreadsheet pads rows with.
+            records[index] = cells[:width]
+            continue
+        message = f"row has {len(cells)} values but the header has {width} columns"
+        if separator == "," and len(cells) > width and _looks_like_decimal_comma(cells):
+            message += (" (a decimal comma such as '1,5'? write 1.5, quote the value, or "
+                        "save the file with ';' separators)")
+        elif any("\n" in c or "\r" in c for c in cells):
+            message += " (an unclosed quote?)"
+        raise ScenarioError(message, file=str(path), row=numbers[index])
+
+    columns: dict[str, np.ndarray] = {}
+    transposed = list(zip(*records, strict=True)) if records else [()] * width
+    for position, (name, cells) in enumerate(zip(names, transposed, strict=True)):
+        values = np.array([normalise_text(c) for c in cells], dtype=object)
+        if not name:
+            if (values != "").any():
+                # Data under a nameless column cannot be meant for any known column.
+                name = f"column {position + 1}"
+            else:
+                continue
+        if name in columns:
+            raise ScenarioError("the header names this column twice", file=str(path),
+                                column=name)
+        columns[name] = values
+    return Table(columns, path, np.asarray(numbers, dtype=np.int64),
+                 decimal_comma=separator != ",")
+
+
+# --------------------------------------------------------------------------------------
+# Parquet and GeoJSON
+
+
+def _cell_text(value: Any) -> str:
+    """One JSON or Parquet value as the text a CSV would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return normalise_text(value)
+    if isinstance(value, bytes):
+        return normalise_text(value.decode("utf-8", "replace"))
+    return normalise_text(str(value))
+
+
+def _arrow_text(column: Any) -> np.ndarray:
+    """An Arrow column as an object array of text ('' for null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = kind.value_type
+    if (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+            or pa.types.is_decimal(kind)):
+        cast = pc.cast(column, pa.string()).fill_null("")
+        return cast.to_numpy(zero_copy_only=False).astype(object)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        values = column.fill_null("").to_numpy(zero_copy_only=False).astype(object)
+        return np.array([normalise_text(v) for v in values], dtype=object)
+    return np.array([_cell_text(v) for v in column.to_pylist()], dtype=object)
+
+
+def _wkb_point(value: Any) -> tuple[float, float] | None:
+    """Longitude and latitude of a 2-D WKB Point (GeoParquet), else ``None``."""
+    import struct
+
+    if not isinstance(value, bytes | bytearray) or len(value) < 21:
+        return None
+    order = "<" if value[0] == 1 else ">"
+    kind = struct.unpack_from(order + "I", value, 1)[0]
+    if kind not in (1, 1001, 2001, 3001):
+        return None
+    return struct.unpack_from(order + "dd", value, 5)
+
+
+def _read_parquet(path: Path) -> Table:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        arrow = pq.read_table(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ScenarioError(f"not a readable Parquet file: {first[:120]}", file=str(path)) from None
+    columns: dict[str, np.ndarray] = {}
+    for name, column in zip(arrow.column_names, arrow.columns, strict=True):
+        name = normalise_text(str(name))
+        if name in columns:
+            raise ScenarioError("the file names this column twice", file=str(path), column=name)
+        columns[name] = _arrow_text(column)
+    geometry = [n for n in arrow.column_names if n.lower() == "geometry"]
+    if geometry and "lon" not in columns and "lat" not in columns:
+        # GeoParquet: Points stored as WKB; lon/lat columns take precedence.
+        points = [_wkb_point(v) for v in arrow.column(geometry[0]).to_pylist()]
+        columns["lon"] = np.array(["" if p is None else repr(p[0]) for p in points], dtype=object)
+        columns["lat"] = np.array(["" if p is None else repr(p[1]) for p in points], dtype=object)
+    return Table(columns, path, np.arange(1, arrow.num_rows + 1))
+
+
+def _read_geojson(path: Path, raw: bytes) -> Table:
+    text = decode_text(raw, path)
+    if not text.strip():
+        raise ScenarioError("the file is empty (a GeoJSON FeatureCollection is expected)",
+                            file=str(path))
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"not valid JSON: {exc.msg} (line {exc.lineno})",
+                            file=str(path)) from None
+    except (RecursionError, ValueError):
+        raise ScenarioError("not valid JSON (nested too deeply or unreadable)",
+                            file=str(path)) from None
+    features = document.get("features") if isinstance(document, dict) else document
+    if not isinstance(features, list):
+        raise ScenarioError("a GeoJSON FeatureCollection with 'features' is expected",
+                            file=str(path))
+    records: list[dict[str, str]] = []
+    names: dict[str, None] = {}
+    for row, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            raise ScenarioError("each feature must be a JSON object", str(path), row)
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            raise ScenarioError("'properties' must be a JSON object", str(path), row,
+                                "properties")
+        record = {normalise_text(str(k)): _cell_text(v) for k, v in properties.items()}
+        if "id" not in record and feature.get("id") is not None:
+            record["id"] = _cell_text(feature["id"])
+        geometry = feature.get("geometry")
+        if geometry is not None:
+            coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
+            if (
+                not isinstance(geometry, dict)
+                or geometry.get("type") != "Point"
+                or not isinstance(coordinates, list)
+                or len(coordinates) < 2
+                or not all(isinstance(c, int | float) and not isinstance(c, bool)
+                           for c in coordinates[:2])
+            ):
+                raise ScenarioError("feature geometry must be a Point [lon, lat]", str(path),
+                                    row, "geometry")
+            record["lon"], record["lat"] = _cell_text(coordinates[0]), _cell_text(coordinates[1])
+        records.append(record)
+        names.update(dict.fromkeys(record))
+    columns = {
+        name: np.array([r.get(name, "") for r in records], dtype=object) for name in names
+    }
+    return Table(columns, path, np.arange(1, len(records) + 1))
+
+
+def _frame_as_text(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A data frame's cells as text columns (missing values become '')."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column].to_numpy(dtype=object)
+        out[normalise_text(str(column))] = np.array(
+            ["" if v is None or (isinstance(v, float) and math.isnan(v)) else _cell_text(v)
+             for v in values], dtype=object,
+        )
+    return out
+
+
+def read_table(path: Path | str) -> Table:
+    """Read a CSV, Parquet or GeoJSON table as text cells.
+
+    Parameters
+    ----------
+    path
+        ``.csv`` (also ``.tsv``/``.txt``), ``.parquet`` or ``.geojson``/``.json``.
+
+    Returns
+    -------
+    Table
+        Stripped, NFC-normalised text cells with their data row numbers.
+
+    Raises
+    ------
+    ScenarioError
+        When the file is missing, empty, of an unknown kind or unreadable, or a
+        row has more or fewer values than the header.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ScenarioError("is a folder, not a table file", file=str(path))
     if not path.is_file():
         raise ScenarioError("file not found", file=str(path))
-    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        hint = " (save the sheet as CSV UTF-8)" if suffix in (".xls", ".xlsx", ".ods") else ""
+        raise ScenarioError(
+            f"unknown table format '{suffix or path.name}'{hint}; expected .csv, .parquet "
+            "or .geojson", file=str(path),
+        )
+    if suffix == ".parquet":
+        return _read_parquet(path)
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                skipinitialspace=True,
-            )
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix in (".geojson", ".json"):
-            frame = _read_geojson(path)
-        else:
-            raise ScenarioError(
-                f"unknown table format '{suffix}' (expected one of {', '.join(TABLE_SUFFIXES)})",
-                file=str(path),
-            )
-    except ScenarioError:
-        raise
-    except pd.errors.EmptyDataError:
-        raise ScenarioError("the file is empty (a header row is required)", str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ScenarioError(f"cannot read table: {first_line}", file=str(path)) from None
-    return Table(_as_text(frame), path)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=str(path)) from None
+    if suffix in _DELIMITED:
+        return _read_delimited(path, raw)
+    return _read_geojson(path, raw)
