@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from btsopt.data import LOCK_OUT, ProblemData
+from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
 from btsopt.evaluation import evaluate
 from btsopt.model import SitingModel, build_model
 from btsopt.radio import Coverage, compute_coverage
@@ -104,14 +104,19 @@ def _precheck(data: ProblemData, model: SitingModel) -> str:
                 f"{model.unreachable.size} hamlet(s) cannot meet their coverage rule from any "
                 f"usable site: {', '.join(ids)}" + (f" and {more} more" if more > 0 else "")
             )
-    policy = data.policy
-    if not policy.allow_relocation:
-        conflict = (data.sites.locked == LOCK_OUT) & data.tenancies.any(axis=1)
-        if not policy.allow_decommission and conflict.any():
-            ids = [data.sites.ids[j] for j in np.flatnonzero(conflict)[:10]]
-            reasons.append(
-                "locked-out site(s) carry existing tenancies that policy keeps: " + ", ".join(ids)
-            )
+    usable = (data.sites.allowed | data.tenancies).any(axis=1)
+    stranded = (data.sites.locked == LOCK_IN) & ~usable
+    if stranded.any():
+        ids = [data.sites.ids[j] for j in np.flatnonzero(stranded)[:10]]
+        reasons.append("locked-in site(s) no operator is allowed on: " + ", ".join(ids))
+    # A locked-out site must be emptied, which only decommissioning allows.
+    conflict = (data.sites.locked == LOCK_OUT) & data.tenancies.any(axis=1)
+    if not data.policy.allow_decommission and conflict.any():
+        ids = [data.sites.ids[j] for j in np.flatnonzero(conflict)[:10]]
+        reasons.append(
+            "locked-out site(s) carry existing tenancies but decommissioning is not allowed: "
+            + ", ".join(ids)
+        )
     return "; ".join(reasons)
 
 
@@ -134,6 +139,18 @@ def _verify(data: ProblemData, result: BackendResult, model: SitingModel, evalua
         raise VerificationError(
             f"shared sites: model counts {shared_in_model}, evaluator {evaluation.shared_sites}"
         )
+
+
+def _solve_empty(model, backend: str) -> BackendResult:
+    """A model without columns (nothing to decide): feasible iff 0 meets every row."""
+    feasible = bool(np.all(model.row_lb <= 1e-9) and np.all(model.row_ub >= -1e-9))
+    value = float(model.offset)
+    return BackendResult(
+        status=OPTIMAL if feasible else INFEASIBLE,
+        values=np.zeros(0) if feasible else None,
+        objective=value if feasible else math.inf,
+        bound=value if feasible else math.inf, wall_time=0.0, backend=backend,
+    )
 
 
 def solve(
@@ -190,8 +207,11 @@ def solve(
             time_limit=share, seed=params.seed, workers=params.workers, gap=params.gap,
             extra=dict(params.options), log=params.log,
         )
-        outcome = backend(linear.with_objective(level.objective, level.offset), backend_params,
-                          values)
+        level_model = linear.with_objective(level.objective, level.offset)
+        if level_model.num_cols == 0:
+            outcome = _solve_empty(level_model, params.backend)
+        else:
+            outcome = backend(level_model, backend_params, values)
         levels.append({
             "level": level.name, "status": outcome.status,
             "value": outcome.objective if outcome.has_solution else None,
