@@ -1,0 +1,462 @@
+"""Plain baselines: the MILP of ``model.md`` written directly, handed to HiGHS or CP-SAT.
+
+This is what a user without btsopt would write: one variable per decision,
+one row per constraint of ``model.md``, built in plain Python from
+:class:`~btsopt.data.ProblemData` and :func:`btsopt.radio.compute_coverage`,
+then given to the solver with its default settings. There are no reductions,
+no heuristics and no warm starts, and none of ``btsopt.model`` is used, so the
+benchmarks measure what btsopt's own model and search add.
+
+The model is written once (:func:`build_plain_model`) and handed to either
+solver (:func:`plain_highs`, :func:`plain_cpsat`). The lexicographic objective
+is solved level by level, as in ``model.md``: each level's value is fixed
+before the next.
+
+Import it by path (``benchmarks`` is not installed with btsopt)::
+
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("baselines", "benchmarks/baselines.py")
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
+from btsopt.radio import Coverage, compute_coverage
+
+INF = math.inf
+OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN = "optimal", "feasible", "infeasible", "unknown"
+
+
+@dataclass
+class PlainModel:
+    """A MILP as plain lists: variables, rows and objective levels (all minimised).
+
+    Attributes
+    ----------
+    names, lb, ub
+        One entry per variable.
+    integer
+        Per variable: integral (every variable here except none; kept for clarity).
+    rows
+        ``(columns, coefficients, lower, upper)`` per constraint.
+    levels
+        ``(name, {column: coefficient}, constant)`` in lexicographic order; the
+        last is the system cost.
+    x
+        ``(site, operator) -> column`` of the tenancy variables.
+    """
+
+    names: list[str] = field(default_factory=list)
+    lb: list[float] = field(default_factory=list)
+    ub: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
+    levels: list[tuple[str, dict[int, float], float]] = field(default_factory=list)
+    x: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def var(self, name: str, lb: float = 0.0, ub: float = 1.0, integer: bool = True) -> int:
+        """Add a variable; returns its column."""
+        self.names.append(name)
+        self.lb.append(lb)
+        self.ub.append(ub)
+        self.integer.append(integer)
+        return len(self.names) - 1
+
+    def row(self, terms: list[tuple[int, float]], lb: float, ub: float) -> None:
+        """Add ``lb <= sum coef * var <= ub``."""
+        self.rows.append(([c for c, _ in terms], [float(v) for _, v in terms], lb, ub))
+
+    @property
+    def num_vars(self) -> int:
+        return len(self.names)
+
+
+@dataclass(frozen=True, eq=False)
+class BaselineResult:
+    """Outcome of a baseline run.
+
+    Attributes
+    ----------
+    status
+        ``optimal``, ``feasible``, ``infeasible`` or ``unknown``.
+    objective
+        System cost (NPV) of the best plan; ``inf`` without one.
+    bound
+        Proven lower bound on the system cost (given earlier levels).
+    time
+        Wall-clock seconds: coverage, model writing and search.
+    tenancies
+        (sites x operators) boolean outcome of the best plan, or ``None``.
+    solver
+        ``plain-highs`` or ``plain-cpsat``.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    time: float
+    tenancies: np.ndarray | None
+    solver: str
+    levels: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def gap(self) -> float:
+        """(objective - bound) / objective; ``inf`` without both."""
+        if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
+            return INF
+        if abs(self.objective - self.bound) <= 1e-9 * max(1.0, abs(self.objective)):
+            return 0.0
+        return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1e-12))
+
+
+def build_plain_model(data: ProblemData, coverage: Coverage | None = None) -> PlainModel:
+    """Write the MILP of ``model.md`` variable by variable.
+
+    Parameters
+    ----------
+    data
+        The problem.
+    coverage
+        Its coverage (computed when omitted).
+    """
+    coverage = coverage if coverage is not None else compute_coverage(data)
+    sites, policy, targets, econ = data.sites, data.policy, data.targets, data.economics
+    num_sites, num_ops = data.num_sites, data.num_operators
+    annuity = sum(1.0 / (1.0 + econ.discount_rate) ** t
+                  for t in range(1, econ.horizon_years + 1))
+    dc = econ.decommission_cost
+    model = PlainModel()
+    cost: dict[int, float] = {}
+    constant = 0.0
+
+    # Tenancy variables x[j,k] for every pair that is allowed or already installed.
+    y: dict[int, int] = {}
+    s: dict[int, int] = {}
+    for j in range(num_sites):
+        pairs = [k for k in range(num_ops)
+                 if sites.allowed[j, k] or data.tenancies[j, k]]
+        if not pairs:
+            continue
+        locked_out = sites.locked[j] == LOCK_OUT
+        had_tenants = bool(data.tenancies[j].any())
+        keep_site = sites.locked[j] == LOCK_IN or (had_tenants and not policy.allow_decommission)
+        y[j] = model.var(f"y[{sites.ids[j]}]", lb=1.0 if keep_site else 0.0,
+                         ub=0.0 if locked_out else 1.0)
+        # Site cost: capex of a new site, opex of an active one; emptying an
+        # existing site with tenants costs one decommissioning (constant - dc * y).
+        site_cost = (0.0 if sites.existing[j] else float(sites.capex[j]))
+        site_cost += float(sites.opex_per_year[j]) * annuity
+        if sites.existing[j] and had_tenants:
+            site_cost -= dc
+            constant += dc
+        cost[y[j]] = site_cost
+        for k in pairs:
+            op = data.operators[k]
+            existing = bool(data.tenancies[j, k])
+            fixed = existing and not policy.allow_relocation and not policy.allow_decommission
+            col = model.var(f"x[{sites.ids[j]},{op.id}]", lb=1.0 if fixed else 0.0,
+                            ub=0.0 if locked_out and not fixed else 1.0)
+            model.x[j, k] = col
+            if existing:
+                # A kept tenancy pays opex; a removed one costs a decommissioning.
+                cost[col] = op.tenancy_opex_per_year * annuity - dc
+                constant += dc
+            else:
+                cost[col] = op.tenancy_capex + op.tenancy_opex_per_year * annuity
+            model.row([(col, 1.0), (y[j], -1.0)], -INF, 0.0)          # x <= y
+            if existing and policy.allow_decommission and not policy.allow_relocation:
+                model.row([(col, 1.0), (y[j], -1.0)], 0.0, INF)       # only with the site
+        xs = [model.x[j, k] for k in pairs]
+        model.row([(y[j], 1.0)] + [(c, -1.0) for c in xs], -INF, 0.0)  # y <= sum x
+        model.row([(c, 1.0) for c in xs], -INF, float(sites.max_tenants[j]))  # capacity
+
+    ratio = Fraction(targets.shared_site_ratio).limit_denominator(10_000)
+    soft_sharing = targets.sharing == "soft" and ratio > 0
+    if ratio > 0:
+        for j in y:
+            xs = [model.x[j, k] for k in range(num_ops) if (j, k) in model.x]
+            if len(xs) < 2:
+                continue  # a site one operator can use is never shared
+            s[j] = model.var(f"s[{sites.ids[j]}]")
+            model.row([(s[j], 2.0)] + [(c, -1.0) for c in xs], -INF, 0.0)  # 2 s <= sum x
+            model.row([(s[j], 1.0), (y[j], -1.0)], -INF, 0.0)              # s <= y
+        # q * sum s - p * sum y (+ w) >= 0: the ratio target without fractions.
+        terms = [(c, float(ratio.denominator)) for c in s.values()]
+        terms += [(c, -float(ratio.numerator)) for c in y.values()]
+        if soft_sharing:
+            w = model.var("w", lb=0.0, ub=float(ratio.numerator * max(len(y), 1)))
+            terms.append((w, 1.0))
+        model.row(terms, 0.0, INF)
+
+    # Coverage: hamlet i needs min_operators[i] distinct operators.
+    soft_coverage = targets.coverage_mode == "soft"
+    partial = targets.hamlet_coverage < 1.0
+    matrix = coverage.matrix.tocsr()
+    need = data.hamlets.min_operators
+    c_cols: dict[int, int] = {}
+    free = 0
+    for i in range(data.num_hamlets):
+        if need[i] <= 0:
+            free += 1
+            continue
+        cols = matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]
+        by_op: dict[int, list[int]] = {}
+        for col in cols:
+            j, k = divmod(int(col), num_ops)
+            if (j, k) in model.x:
+                by_op.setdefault(k, []).append(model.x[j, k])
+        if soft_coverage or partial:
+            c_cols[i] = model.var(f"c[{data.hamlets.ids[i]}]")
+        lhs_c = [(c_cols[i], -1.0)] if i in c_cols else []
+        lb = 0.0 if i in c_cols else 1.0
+        if need[i] == 1:
+            terms = [(c, 1.0) for group in by_op.values() for c in group]
+            model.row(terms + lhs_c, lb, INF)
+        elif need[i] == num_ops:
+            for k in range(num_ops):
+                model.row([(c, 1.0) for c in by_op.get(k, [])] + lhs_c, lb, INF)
+        else:
+            zs = []
+            for k, group in by_op.items():
+                z = model.var(f"z[{data.hamlets.ids[i]},{data.operators[k].id}]")
+                model.row([(c, 1.0) for c in group] + [(z, -1.0)], 0.0, INF)
+                zs.append((z, 1.0))
+            if i in c_cols:
+                model.row(zs + [(c_cols[i], -float(need[i]))], 0.0, INF)
+            else:
+                model.row(zs, float(need[i]), INF)
+    if partial and not soft_coverage:
+        required = math.ceil(targets.hamlet_coverage * data.num_hamlets - 1e-9) - free
+        model.row([(c, 1.0) for c in c_cols.values()], float(max(required, 0)), INF)
+
+    if math.isfinite(targets.budget):
+        model.row(list(cost.items()), -INF, targets.budget - constant)
+
+    if soft_coverage:
+        model.levels.append((
+            "coverage",
+            {c: -float(data.hamlets.population[i]) for i, c in c_cols.items()}, 0.0,
+        ))
+    if soft_sharing:
+        model.levels.append(("sharing", {w: 1.0}, 0.0))
+    model.levels.append(("cost", cost, constant))
+    return model
+
+
+def _plan(model: PlainModel, values: np.ndarray, data: ProblemData) -> np.ndarray:
+    tenancies = np.zeros((data.num_sites, data.num_operators), dtype=bool)
+    for (j, k), col in model.x.items():
+        tenancies[j, k] = values[col] > 0.5
+    return tenancies
+
+
+def _solve_levels(
+    data: ProblemData, coverage: Coverage | None, time_limit: float, solve_level, solver: str,
+) -> BaselineResult:
+    """Write the model, then solve its levels in order, fixing each before the next."""
+    start = time.perf_counter()
+    model = build_plain_model(data, coverage)
+    levels: list[dict[str, Any]] = []
+    outcome: tuple[str, np.ndarray | None, float, float] = (UNKNOWN, None, INF, -INF)
+    all_optimal = True
+    for number, (name, objective, constant) in enumerate(model.levels):
+        remaining = time_limit - (time.perf_counter() - start)
+        last = number == len(model.levels) - 1
+        if remaining <= 0.05:
+            outcome = (UNKNOWN, None, INF, -INF)
+            break
+        outcome = solve_level(model, objective, constant, remaining if last else remaining / 2)
+        status, values, value, bound = outcome
+        levels.append({"level": name, "status": status, "value": value, "bound": bound})
+        if values is None:
+            break
+        all_optimal &= status == OPTIMAL
+        if not last:
+            achieved = sum(coef * values[c] for c, coef in objective.items())
+            model.row(list(objective.items()), -INF, achieved + 1e-6 * max(1.0, abs(achieved)))
+    status, values, value, bound = outcome
+    elapsed = time.perf_counter() - start
+    if values is None or len(levels) < len(model.levels):
+        final = INFEASIBLE if status == INFEASIBLE else UNKNOWN
+        return BaselineResult(final, INF, INF if final == INFEASIBLE else bound, elapsed, None,
+                              solver, tuple(levels))
+    return BaselineResult(
+        OPTIMAL if all_optimal else FEASIBLE, value, min(bound, value), elapsed,
+        _plan(model, values, data), solver, tuple(levels),
+    )
+
+
+def plain_highs(
+    data: ProblemData,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    threads: int = 1,
+    gap: float = 1e-4,
+    options: dict[str, Any] | None = None,
+    coverage: Coverage | None = None,
+) -> BaselineResult:
+    """The plain MILP solved by HiGHS (highspy) with default settings.
+
+    Parameters
+    ----------
+    data
+        The problem.
+    time_limit
+        Seconds for everything (model writing included).
+    seed, threads, gap
+        HiGHS ``random_seed``, ``threads`` and ``mip_rel_gap``.
+    options
+        Further HiGHS options by name.
+    coverage
+        Precomputed coverage (computed when omitted; its time is counted).
+    """
+    import highspy
+
+    start = time.perf_counter()
+    coverage = coverage if coverage is not None else compute_coverage(data)
+
+    def solve_level(model: PlainModel, objective: dict[int, float], constant: float,
+                    limit: float):
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", float(max(limit, 0.01)))
+        h.setOptionValue("random_seed", int(seed))
+        h.setOptionValue("threads", int(threads))
+        h.setOptionValue("mip_rel_gap", float(gap))
+        for key, value in (options or {}).items():
+            h.setOptionValue(key, value)
+        n = model.num_vars
+        h.addVars(n, np.array(model.lb), np.array(model.ub))
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                np.full(n, highspy.HighsVarType.kInteger))
+        cols = np.fromiter(objective.keys(), dtype=np.int32, count=len(objective))
+        h.changeColsCost(cols.size, cols, np.fromiter(objective.values(), dtype=float,
+                                                      count=len(objective)))
+        h.changeObjectiveOffset(float(constant))
+        # Rows handed over in one call as CSR arrays.
+        lengths = np.array([len(r[0]) for r in model.rows], dtype=np.int32)
+        starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int32)
+        index = np.array([c for r in model.rows for c in r[0]], dtype=np.int32)
+        value = np.array([v for r in model.rows for v in r[1]], dtype=float)
+        h.addRows(len(model.rows), np.array([r[2] for r in model.rows]),
+                  np.array([r[3] for r in model.rows]), index.size, starts, index, value)
+        h.run()
+        status = h.getModelStatus()
+        info = h.getInfo()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return INFEASIBLE, None, INF, INF
+        has = info.primal_solution_status >= 1
+        values = np.asarray(h.getSolution().col_value) if has else None
+        obj = float(info.objective_function_value) if has else INF
+        bound = float(info.mip_dual_bound)
+        label = OPTIMAL if status == highspy.HighsModelStatus.kOptimal else (
+            FEASIBLE if has else UNKNOWN)
+        if label == OPTIMAL and not math.isfinite(bound):
+            bound = obj
+        return label, values, obj, bound
+
+    remaining = time_limit - (time.perf_counter() - start)
+    result = _solve_levels(data, coverage, remaining, solve_level, "plain-highs")
+    return _with_time(result, time.perf_counter() - start)
+
+
+def _integer_terms(
+    coefs: list[float], lb: float, ub: float
+) -> tuple[list[int], float, float]:
+    """Whole-number coefficients for CP-SAT: scale by 10^d, else round conservatively."""
+    vals = np.asarray(coefs, dtype=float)
+    for scale in (1, 10, 100, 1000, 10_000, 100_000, 1_000_000):
+        if np.allclose(vals * scale, np.round(vals * scale), rtol=0, atol=1e-9):
+            lo = math.ceil(lb * scale - 1e-9) if math.isfinite(lb) else -INF
+            hi = math.floor(ub * scale + 1e-9) if math.isfinite(ub) else INF
+            return [int(v) for v in np.round(vals * scale)], lo, hi
+    # Variables are 0/1 or non-negative: rounding coefficients up keeps "<=" rows safe.
+    scale = 1_000_000
+    return [int(v) for v in np.ceil(vals * scale)], -INF, math.floor(ub * scale)
+
+
+def plain_cpsat(
+    data: ProblemData,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    threads: int = 1,
+    gap: float = 1e-4,
+    options: dict[str, Any] | None = None,
+    coverage: Coverage | None = None,
+) -> BaselineResult:
+    """The plain MILP solved by CP-SAT (OR-Tools) with default settings.
+
+    Parameters
+    ----------
+    data
+        The problem.
+    time_limit
+        Seconds for everything (model writing included).
+    seed, threads, gap
+        CP-SAT ``random_seed``, ``num_workers`` and ``relative_gap_limit``.
+    options
+        Further CP-SAT parameters by name.
+    coverage
+        Precomputed coverage (computed when omitted; its time is counted).
+    """
+    from ortools.sat.python import cp_model
+
+    start = time.perf_counter()
+    coverage = coverage if coverage is not None else compute_coverage(data)
+
+    def solve_level(model: PlainModel, objective: dict[int, float], constant: float,
+                    limit: float):
+        cp = cp_model.CpModel()
+        xs = [cp.new_int_var(int(lo), int(hi), name)
+              for name, lo, hi in zip(model.names, model.lb, model.ub, strict=True)]
+        for cols, coefs, lb, ub in model.rows:
+            ints, lo, hi = _integer_terms(coefs, lb, ub)
+            if lo > hi:
+                cp.add_bool_or([])  # an empty row that cannot hold
+                continue
+            expr = cp_model.LinearExpr.weighted_sum([xs[c] for c in cols], ints)
+            cp.add_linear_constraint(
+                expr, int(lo) if math.isfinite(lo) else cp_model.INT_MIN,
+                int(hi) if math.isfinite(hi) else cp_model.INT_MAX,
+            )
+        cols = list(objective)
+        cp.minimize(cp_model.LinearExpr.weighted_sum(
+            [xs[c] for c in cols], [float(objective[c]) for c in cols]))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = float(max(limit, 0.01))
+        solver.parameters.random_seed = int(seed)
+        solver.parameters.num_workers = int(threads)
+        solver.parameters.relative_gap_limit = float(gap)
+        for key, value in (options or {}).items():
+            setattr(solver.parameters, key, value)
+        status = solver.solve(cp)
+        if status == cp_model.INFEASIBLE:
+            return INFEASIBLE, None, INF, INF
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return UNKNOWN, None, INF, float(solver.best_objective_bound) + constant
+        values = np.array([solver.value(v) for v in xs], dtype=float)
+        obj = sum(coef * values[c] for c, coef in objective.items()) + constant
+        bound = float(solver.best_objective_bound) + constant
+        label = OPTIMAL if status == cp_model.OPTIMAL else FEASIBLE
+        return label, values, obj, min(bound, obj) if label == OPTIMAL else bound
+
+    remaining = time_limit - (time.perf_counter() - start)
+    result = _solve_levels(data, coverage, remaining, solve_level, "plain-cpsat")
+    return _with_time(result, time.perf_counter() - start)
+
+
+def _with_time(result: BaselineResult, seconds: float) -> BaselineResult:
+    return BaselineResult(result.status, result.objective, result.bound, seconds,
+                          result.tenancies, result.solver, result.levels)
+
+
+BASELINES = {"plain-highs": plain_highs, "plain-cpsat": plain_cpsat}
+"""Baselines by the name the benchmark runner uses."""

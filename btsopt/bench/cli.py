@@ -1,0 +1,203 @@
+"""``btsopt bench`` and ``btsopt bench-plot``: benchmark sweeps from the command line.
+
+Examples::
+
+    btsopt bench scp41 scenarios/tiny/scenario.toml --solver btsopt:highs,plain-highs \\
+        --time-limit 20 --csv out/bench.csv --json out/bench.json --plot out/profile.png
+    btsopt bench S M --solver plain-highs --solver plain-cpsat --time-limit 60 --workers 2
+    btsopt bench scp --settings settings.toml --seeds 0,1,2 --scheduler tcp://host:8786
+    btsopt bench-plot out/bench.csv out/profile.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from btsopt.errors import ScenarioError
+
+
+def _split(values: list[str]) -> list[str]:
+    """Repeatable options that also take comma-separated lists."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Named settings: the tables of a TOML file, plus ``--param`` values in each.
+
+    A file looks like::
+
+        [default]                      # no options: each solver's defaults
+
+        [no-presolve]
+        presolve = "off"               # handed to every solver of the sweep
+
+        [lp2]
+        "plain-cpsat" = { linearization_level = 2 }   # for one solver only
+        "btsopt:cpsat" = { linearization_level = 2 }
+
+    ``threads`` and ``gap`` in a table set the run's threads and stopping gap.
+    """
+    if path is None:
+        return {"default": dict(params)}
+    try:
+        with open(path, "rb") as handle:
+            doc = tomllib.load(handle)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read settings: {exc.strerror}", file=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"invalid TOML: {exc}", file=path) from None
+    settings = {}
+    for name, table in doc.items():
+        if not isinstance(table, dict):
+            raise ScenarioError("every top-level entry must be a [settings] table", file=path,
+                                column=name)
+        settings[name] = {**table, **params}
+    if not settings:
+        raise ScenarioError("no settings tables", file=path)
+    return settings
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The sweep as one command line (recorded in the JSON to make it repeatable)."""
+    parts = ["btsopt", "bench", *args.instances]
+    for solver in _split(args.solver) or ["btsopt:highs"]:
+        parts += ["--solver", solver]
+    parts += ["--time-limit", f"{args.time_limit:g}", "--threads", str(args.threads),
+              "--gap", f"{args.gap:g}", "--workers", str(args.workers)]
+    for flag, values in (("--seeds", args.seeds), ("--param", args.param)):
+        for value in values:
+            parts += [flag, value]
+    for flag, value in (("--settings", args.settings), ("--scheduler", args.scheduler),
+                        ("--csv", args.csv), ("--json", args.json), ("--plot", args.plot)):
+        if value:
+            parts += [flag, str(value)]
+    return " ".join(parts)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from btsopt.bench.instances import instance_sets, load_best_known, resolve_instances
+    from btsopt.bench.runner import (
+        TABLE_HEADER,
+        available_solvers,
+        format_row,
+        format_summary,
+        machine_info,
+        make_tasks,
+        run_sweep,
+        summarize,
+        write_csv,
+        write_json,
+    )
+    from btsopt.cli import parse_params
+
+    if args.list:
+        for name, members in instance_sets().items():
+            print(f"{name:<10} {' '.join(members) if members else '(none here)'}")
+        print(f"solvers    {' '.join(available_solvers())}")
+        return 0
+    if not args.instances:
+        raise ScenarioError("name at least one instance, set or file (see --list)")
+    best = load_best_known(Path(args.best_known)) if args.best_known else None
+    instances = resolve_instances(args.instances, best)
+    solvers = _split(args.solver) or ["btsopt:highs"]
+    seeds = [int(s) for s in _split(args.seeds)] or [0]
+    settings = load_settings(args.settings, parse_params(args.param))
+    if not args.time_limit > 0:
+        raise ScenarioError("--time-limit must be positive")
+    tasks = make_tasks(instances, solvers, settings, seeds, args.time_limit,
+                       threads=args.threads, gap=args.gap)
+
+    meta = {
+        "command": _command(args),
+        "instances": [i.name for i in instances], "solvers": solvers, "settings": settings,
+        "seeds": seeds, "time_limit": args.time_limit, "threads": args.threads,
+        "gap": args.gap, "workers": args.workers, "scheduler": args.scheduler,
+        "machine_start": machine_info(),
+    }
+    print(f"# {len(tasks)} runs: {len(instances)} instances x {len(solvers)} solvers x "
+          f"{len(settings)} settings x {len(seeds)} seeds, {args.time_limit:g} s each",
+          file=sys.stderr)
+    if not args.quiet:
+        print(TABLE_HEADER, flush=True)
+
+    def show(row: dict[str, Any]) -> None:
+        if not args.quiet:
+            print(format_row(row), flush=True)
+
+    start = time.perf_counter()
+    rows = run_sweep(tasks, workers=args.workers, scheduler=args.scheduler, on_record=show)
+    elapsed = time.perf_counter() - start
+    meta["sweep_wall_time_s"] = round(elapsed, 2)
+    meta["machine_end"] = machine_info()
+    print()
+    print(format_summary(summarize(rows)))
+    print(f"# sweep wall time {elapsed:.1f} s", flush=True)
+    if args.csv:
+        write_csv(rows, args.csv)
+    if args.json:
+        write_json(rows, args.json, meta)
+    if args.plot:
+        from btsopt.bench.plot import performance_profile
+
+        performance_profile(rows, args.plot)
+    return 0
+
+
+def cmd_bench_plot(args: argparse.Namespace) -> int:
+    from btsopt.bench.plot import plot_csv
+
+    if not Path(args.csv).is_file():
+        raise ScenarioError("no such file", file=args.csv)
+    thresholds = tuple(float(t) for t in _split(args.gaps)) if args.gaps else None
+    plot_csv(args.csv, args.out, *([thresholds] if thresholds else []))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def add_bench_parser(subparsers) -> None:
+    """Add ``bench`` and ``bench-plot`` to the ``btsopt`` command line."""
+    p = subparsers.add_parser(
+        "bench", help="benchmark solvers on instances (each run in a fresh process)",
+        description="Run instances x solvers x settings x seeds, one fresh process per run, "
+                    "and report status, objective, bound, gaps, time and peak memory.",
+    )
+    p.add_argument("instances", nargs="*", metavar="INSTANCE",
+                   help="file (scenario TOML or OR-Library), family (M-brownfield), set "
+                        "(S, M, L, XL, families, scp, scp4 .. scpd, tiny) or scp name")
+    p.add_argument("--solver", "-s", action="append", default=[],
+                   help="btsopt:<backend> (btsopt:highs, btsopt:scip, btsopt:cpsat, ...), "
+                        "plain-highs or plain-cpsat; repeatable or comma-separated "
+                        "(default btsopt:highs)")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds per run (default 60)")
+    p.add_argument("--seeds", action="append", default=[], metavar="N[,N...]",
+                   help="solver seeds (default 0)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="backend option handed to every run (SolveParams.options)")
+    p.add_argument("--settings", metavar="FILE", help="TOML file of named settings tables")
+    p.add_argument("--threads", type=int, default=1,
+                   help="solver threads per run (default 1, for clean timings)")
+    p.add_argument("--gap", type=float, default=1e-4, help="relative gap to stop at")
+    p.add_argument("--workers", type=int, default=1,
+                   help="runs at once on this machine (default 1, for clean timings)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask distributed scheduler, e.g. tcp://host:8786")
+    p.add_argument("--csv", metavar="OUT.csv", help="write one row per run")
+    p.add_argument("--json", metavar="OUT.json", help="write runs, summary and machine facts")
+    p.add_argument("--plot", metavar="OUT.png", help="write a performance profile")
+    p.add_argument("--best-known", metavar="FILE",
+                   help="CSV instance,optimum (default benchmarks/best_known.csv)")
+    p.add_argument("--list", action="store_true", help="list instance sets and solvers")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the averages")
+    p.set_defaults(func=cmd_bench)
+
+    p = subparsers.add_parser("bench-plot", help="performance profile of a bench CSV")
+    p.add_argument("csv")
+    p.add_argument("out", help="PNG file")
+    p.add_argument("--gaps", action="append", default=[], metavar="G[,G...]",
+                   help="gap thresholds, one panel each (default 0.0001,0.01,0.05)")
+    p.set_defaults(func=cmd_bench_plot)

@@ -1,0 +1,454 @@
+"""Benchmark sweeps: instances x solvers x settings x seeds, one fresh process per run.
+
+Every run executes in its own Python process (``python -m btsopt.bench.worker``)
+so that its peak resident memory (``ru_maxrss``) belongs to that run alone and
+no solver state leaks from one run into the next. A run that overstays its
+time limit by far is killed and recorded as ``killed``. Runs are spread over
+local processes (``workers``; default 1 so that timings are clean) or over a
+Dask distributed cluster (see :mod:`btsopt.bench.cluster`).
+
+Solvers are named ``btsopt:<backend>`` (any name in :data:`btsopt.solve.BACKENDS`)
+or ``plain-highs`` / ``plain-cpsat`` (the plain baselines of
+``benchmarks/baselines.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from btsopt.bench.instances import Instance, benchmarks_dir, load_problem, repo_root
+from btsopt.errors import ScenarioError
+
+BASELINE_NAMES: tuple[str, ...] = ("plain-highs", "plain-cpsat")
+KILLED, ERROR = "killed", "error"
+
+RECORD_FIELDS: tuple[str, ...] = (
+    "instance", "solver", "settings", "seed", "status", "objective", "lower_bound", "gap",
+    "best_known", "gap_to_best", "wall_time_s", "read_time_s", "peak_rss_mb", "time_limit",
+    "threads", "host", "options", "error",
+)
+"""Columns of the CSV, in order."""
+
+# Options a settings table may set that are run parameters, not backend options.
+_RUN_KEYS = ("threads", "gap")
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run: an instance, a solver, its settings, a seed and a time limit."""
+
+    instance: str
+    path: str
+    kind: str
+    solver: str
+    settings: str = "default"
+    options: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    time_limit: float = 60.0
+    threads: int = 1
+    gap: float = 1e-4
+    best_known: float | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunTask:
+        return cls(**json.loads(text))
+
+
+def check_solver(name: str) -> None:
+    """Raise :class:`ScenarioError` unless ``name`` is a known solver."""
+    if name in BASELINE_NAMES:
+        return
+    if name.startswith("btsopt:"):
+        from btsopt.solve import BACKENDS
+
+        backend = name.split(":", 1)[1]
+        if backend in BACKENDS:
+            return
+        raise ScenarioError(f"unknown btsopt backend '{backend}' "
+                            f"(btsopt has: {', '.join(BACKENDS)})")
+    raise ScenarioError(f"unknown solver '{name}' (use btsopt:<backend>, "
+                        f"{' or '.join(BASELINE_NAMES)})")
+
+
+def available_solvers() -> list[str]:
+    """Every solver name the runner accepts now."""
+    from btsopt.solve import BACKENDS
+
+    return [f"btsopt:{name}" for name in BACKENDS] + list(BASELINE_NAMES)
+
+
+def load_baselines():
+    """The ``benchmarks/baselines.py`` module, loaded by path (it is not installed)."""
+    path = benchmarks_dir() / "baselines.py"
+    if not path.is_file():
+        raise ScenarioError("the plain baselines need benchmarks/baselines.py of a btsopt "
+                            "checkout", file=str(path))
+    name = "btsopt_bench_baselines"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(objective - bound) / |objective|; ``None`` without both."""
+    if objective is None or bound is None:
+        return None
+    if abs(objective - bound) <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return max(0.0, (objective - bound) / max(abs(objective), 1e-12))
+
+
+def _record(task: RunTask, **values: Any) -> dict[str, Any]:
+    """A full result row for ``task`` (missing figures as ``None``)."""
+    row: dict[str, Any] = dict.fromkeys(RECORD_FIELDS)
+    row.update(
+        instance=task.instance, solver=task.solver, settings=task.settings, seed=task.seed,
+        time_limit=task.time_limit, threads=task.threads, best_known=task.best_known,
+        options=json.dumps(task.options, sort_keys=True) if task.options else "",
+    )
+    row.update(values)
+    objective, bound = _finite(row["objective"]), _finite(row["lower_bound"])
+    row["objective"], row["lower_bound"] = objective, bound
+    row["gap"] = relative_gap(objective, bound)
+    best = _finite(task.best_known)
+    row["gap_to_best"] = (
+        None if objective is None or best is None else (objective - best) / max(abs(best), 1e-12)
+    )
+    return row
+
+
+def execute(task: RunTask) -> dict[str, Any]:
+    """Run one task in this process and return its row (no memory figure).
+
+    The wall time covers coverage, model and search (what :func:`btsopt.solve`
+    counts); reading the file is reported apart as ``read_time_s``.
+    """
+    import socket
+
+    start = time.perf_counter()
+    data = load_problem(task.path, task.kind)
+    read_time = time.perf_counter() - start
+    options = dict(task.options)
+    threads = int(options.pop("threads", task.threads))
+    gap = float(options.pop("gap", task.gap))
+    host = socket.gethostname()
+    if task.solver.startswith("btsopt:"):
+        from btsopt.solve import SolveParams, solve
+
+        params = SolveParams(
+            backend=task.solver.split(":", 1)[1], time_limit=task.time_limit, seed=task.seed,
+            workers=threads, gap=gap, options=options,
+        )
+        start = time.perf_counter()
+        result = solve(data, params)
+        wall = time.perf_counter() - start
+        return _record(task, status=result.status, objective=result.objective,
+                       lower_bound=result.lower_bound, wall_time_s=wall, read_time_s=read_time,
+                       host=host, error=result.message or "")
+    if task.solver in BASELINE_NAMES:
+        baseline = load_baselines().BASELINES[task.solver]
+        start = time.perf_counter()
+        result = baseline(data, time_limit=task.time_limit, seed=task.seed, threads=threads,
+                          gap=gap, options=options)
+        wall = time.perf_counter() - start
+        return _record(task, status=result.status, objective=result.objective,
+                       lower_bound=result.bound, wall_time_s=wall, read_time_s=read_time,
+                       host=host, error="")
+    check_solver(task.solver)
+    raise AssertionError("unreachable")
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of a run process: btsopt importable from this checkout."""
+    env = dict(os.environ)
+    root = str(repo_root())
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        env["PYTHONPATH"] = os.pathsep.join([root, *paths])
+    return env
+
+
+def hard_timeout(task: RunTask) -> float:
+    """Seconds after which a run process is killed: generous, only for runaway runs."""
+    return 1.5 * task.time_limit + 120.0
+
+
+def run_isolated(task: RunTask, timeout: float | None = None) -> dict[str, Any]:
+    """Run one task in a fresh Python process and return its row with ``peak_rss_mb``.
+
+    Parameters
+    ----------
+    task
+        The run.
+    timeout
+        Kill the process after this many seconds (default :func:`hard_timeout`).
+    """
+    timeout = hard_timeout(task) if timeout is None else timeout
+    with tempfile.TemporaryDirectory(prefix="btsopt-bench-") as tmp:
+        out = Path(tmp) / "result.json"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "btsopt.bench.worker", str(out)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=_child_env(), text=True,
+        )
+        try:
+            _, stderr = process.communicate(task.to_json(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return _record(task, status=KILLED, wall_time_s=timeout,
+                           error=f"killed after {timeout:.0f} s (time limit {task.time_limit} s)")
+        if out.is_file():
+            row = json.loads(out.read_text())
+            return {name: row.get(name) for name in RECORD_FIELDS}
+        tail = " | ".join(stderr.strip().splitlines()[-3:]) if stderr else ""
+        return _record(task, status=ERROR,
+                       error=f"run process exited with {process.returncode}: {tail}")
+
+
+def make_tasks(
+    instances: Iterable[Instance],
+    solvers: Iterable[str],
+    settings: dict[str, dict[str, Any]],
+    seeds: Iterable[int],
+    time_limit: float,
+    threads: int = 1,
+    gap: float = 1e-4,
+) -> list[RunTask]:
+    """The cross product, instance-major (so rows of one instance come together).
+
+    ``settings`` maps a settings name to its options; a nested table whose key
+    is a solver name holds options for that solver only.
+    """
+    solvers, seeds = list(solvers), list(seeds)
+    for solver in solvers:
+        check_solver(solver)
+    tasks = []
+    for instance in instances:
+        for solver in solvers:
+            for name, table in settings.items():
+                options = {k: v for k, v in table.items() if not isinstance(v, dict)}
+                options.update(table.get(solver, {}) if isinstance(table.get(solver), dict)
+                               else {})
+                for seed in seeds:
+                    tasks.append(RunTask(
+                        instance=instance.name, path=str(instance.path), kind=instance.kind,
+                        solver=solver, settings=name, options=options, seed=int(seed),
+                        time_limit=float(time_limit), threads=int(threads), gap=float(gap),
+                        best_known=instance.best_known,
+                    ))
+    return tasks
+
+
+def run_sweep(
+    tasks: list[RunTask],
+    workers: int = 1,
+    scheduler: str | Any | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every task (each in a fresh process); rows come back in task order.
+
+    Parameters
+    ----------
+    tasks
+        The runs.
+    workers
+        Concurrent local run processes (ignored with a scheduler).
+    scheduler
+        A Dask scheduler address (``tcp://host:8786``), a ``distributed.Client``,
+        or a cluster object; ``None`` runs locally.
+    on_record
+        Called with each row as soon as its run ends (in completion order).
+    """
+    if scheduler is not None:
+        from btsopt.bench.cluster import run_on_dask
+
+        return run_on_dask(tasks, scheduler, on_record=on_record)
+    rows: list[dict[str, Any] | None] = [None] * len(tasks)
+    # Threads only wait on run processes; the solving happens in those processes.
+    with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
+        futures = {pool.submit(run_isolated, task): n for n, task in enumerate(tasks)}
+        for future in as_completed(futures):
+            row = future.result()
+            rows[futures[future]] = row
+            if on_record is not None:
+                on_record(row)
+    return [row for row in rows if row is not None]
+
+
+# --------------------------------------------------------------------------
+# Tables, summaries, files
+# --------------------------------------------------------------------------
+
+def _fmt(value: Any, spec: str, width: int) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-".rjust(width)
+    return format(value, spec).rjust(width)
+
+
+TABLE_HEADER = (
+    f"{'instance':<22} {'solver':<14} {'settings':<10} {'seed':>4} {'status':<10} "
+    f"{'objective':>14} {'bound':>14} {'gap':>8} {'to_best':>8} {'time_s':>8} {'mem_MB':>7}"
+)
+
+
+def format_row(row: dict[str, Any]) -> str:
+    """One fixed-width line of a run."""
+    return (
+        f"{str(row['instance'])[:22]:<22} {row['solver']:<14} {str(row['settings'])[:10]:<10} "
+        f"{row['seed']:>4} {str(row['status']):<10} "
+        f"{_fmt(row['objective'], ',.2f', 14)} {_fmt(row['lower_bound'], ',.2f', 14)} "
+        f"{_fmt(row['gap'], '.2%', 8)} {_fmt(row['gap_to_best'], '.2%', 8)} "
+        f"{_fmt(row['wall_time_s'], '.2f', 8)} {_fmt(row['peak_rss_mb'], '.0f', 7)}"
+    )
+
+
+def shifted_geomean(values: list[float], shift: float = 1.0) -> float:
+    """exp(mean(log(v + shift))) - shift: the usual average of solve times."""
+    if not values:
+        return math.nan
+    return math.exp(sum(math.log(v + shift) for v in values) / len(values)) - shift
+
+
+def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (solver, settings): run counts, mean gaps, mean and shifted-geometric-mean time.
+
+    Gaps are averaged over runs that have them; a run without a plan counts
+    as gap 100% in ``mean_gap_all``.
+    """
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["solver"], row["settings"]), []).append(row)
+    out = []
+    for (solver, settings), group in groups.items():
+        gaps = [r["gap"] for r in group if r["gap"] is not None]
+        to_best = [r["gap_to_best"] for r in group if r["gap_to_best"] is not None]
+        times = [r["wall_time_s"] for r in group if r["wall_time_s"] is not None]
+        mems = [r["peak_rss_mb"] for r in group if r["peak_rss_mb"] is not None]
+        out.append({
+            "solver": solver, "settings": settings, "runs": len(group),
+            "optimal": sum(r["status"] == "optimal" for r in group),
+            "with_plan": sum(r["objective"] is not None for r in group),
+            "failed": sum(r["status"] in (ERROR, KILLED) for r in group),
+            "mean_gap": sum(gaps) / len(gaps) if gaps else None,
+            "mean_gap_all": sum(min(r["gap"], 1.0) if r["gap"] is not None else 1.0
+                                for r in group) / len(group),
+            "max_gap": max(gaps) if gaps else None,
+            "mean_gap_to_best": sum(to_best) / len(to_best) if to_best else None,
+            "at_best": sum(abs(g) <= 1e-9 for g in to_best),
+            "with_best": len(to_best),
+            "mean_time_s": sum(times) / len(times) if times else None,
+            "sgm_time_s": shifted_geomean(times) if times else None,
+            "total_time_s": sum(times),
+            "max_peak_rss_mb": max(mems) if mems else None,
+        })
+    return out
+
+
+def format_summary(summary: list[dict[str, Any]]) -> str:
+    """The averages footer."""
+    lines = [
+        f"{'solver':<14} {'settings':<10} {'runs':>4} {'opt':>4} {'plan':>4} {'fail':>4} "
+        f"{'mean_gap':>9} {'max_gap':>8} {'to_best':>8} {'at_best':>8} {'mean_s':>8} "
+        f"{'sgm_s':>7} {'max_MB':>7}"
+    ]
+    for s in summary:
+        at_best = f"{s['at_best']}/{s['with_best']}" if s["with_best"] else "-"
+        lines.append(
+            f"{s['solver']:<14} {str(s['settings'])[:10]:<10} {s['runs']:>4} {s['optimal']:>4} "
+            f"{s['with_plan']:>4} {s['failed']:>4} {_fmt(s['mean_gap'], '.3%', 9)} "
+            f"{_fmt(s['max_gap'], '.2%', 8)} {_fmt(s['mean_gap_to_best'], '.3%', 8)} "
+            f"{at_best:>8} {_fmt(s['mean_time_s'], '.2f', 8)} {_fmt(s['sgm_time_s'], '.2f', 7)} "
+            f"{_fmt(s['max_peak_rss_mb'], '.0f', 7)}"
+        )
+    return "\n".join(lines)
+
+
+def write_csv(rows: list[dict[str, Any]], path: str | Path) -> None:
+    """One line per run, columns :data:`RECORD_FIELDS` (empty cell for no value)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=RECORD_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in RECORD_FIELDS})
+
+
+def read_csv(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a CSV written by :func:`write_csv`, numbers typed back."""
+    numeric = {"objective", "lower_bound", "gap", "best_known", "gap_to_best", "wall_time_s",
+               "read_time_s", "peak_rss_mb", "time_limit"}
+    rows = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        for raw in csv.DictReader(handle):
+            row: dict[str, Any] = dict(raw)
+            for key in numeric & raw.keys():
+                row[key] = float(raw[key]) if raw[key] not in ("", None) else None
+            for key in ("seed", "threads"):
+                if raw.get(key) not in ("", None):
+                    row[key] = int(raw[key])
+            rows.append(row)
+    return rows
+
+
+def write_json(rows: list[dict[str, Any]], path: str | Path, meta: dict[str, Any] | None = None
+               ) -> None:
+    """``{"meta": ..., "summary": [...], "runs": [...]}``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"meta": meta or {}, "summary": summarize(rows), "runs": rows}
+    path.write_text(json.dumps(payload, indent=2, allow_nan=False, default=str) + "\n",
+                    encoding="utf-8")
+
+
+def machine_info() -> dict[str, Any]:
+    """Facts that qualify timings: host, CPUs, load, versions."""
+    import platform
+    import socket
+
+    import btsopt
+
+    info: dict[str, Any] = {
+        "host": socket.gethostname(), "cpus": os.cpu_count(), "python": platform.python_version(),
+        "platform": platform.platform(), "btsopt": btsopt.__version__,
+    }
+    try:
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    for module in ("highspy", "ortools"):
+        try:
+            from importlib.metadata import version
+
+            info[module] = version(module)
+        except Exception:  # noqa: BLE001 - a missing version is not worth failing over
+            pass
+    return info
