@@ -1,19 +1,44 @@
-"""Outputs: plan and table files, the summary and the planners' report."""
+"""Outputs: plan and table files, GeoJSON, the summary and the planners' reports."""
 
-from btsopt.outputs.files import (
-    atomic_write_text,
-    hamlets_frame,
-    plan_frame,
-    sites_frame,
-    write_result,
-)
+from btsopt.outputs.files import atomic_write_text, write_result
+from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
+from btsopt.outputs.html import FrontierPoint, frontier_points, frontier_svg, render_html
 from btsopt.outputs.report import render_report
+from btsopt.outputs.tables import (
+    SITE_STATUSES,
+    PlanTables,
+    area_frame,
+    build_tables,
+    cost_frame,
+    hamlets_frame,
+    kpi_frame,
+    operators_frame,
+    plan_frame,
+    site_status,
+    sites_frame,
+    tenancies_frame,
+)
 
 __all__ = [
+    "SITE_STATUSES",
+    "FrontierPoint",
+    "PlanTables",
+    "area_frame",
     "atomic_write_text",
+    "build_tables",
+    "cost_frame",
+    "frontier_points",
+    "frontier_svg",
     "hamlets_frame",
+    "hamlets_geojson",
+    "kpi_frame",
+    "operators_frame",
     "plan_frame",
+    "render_html",
     "render_report",
+    "site_status",
     "sites_frame",
+    "sites_geojson",
+    "tenancies_frame",
     "write_result",
 ]

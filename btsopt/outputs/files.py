@@ -1,7 +1,8 @@
-"""Writing a result: plan.csv, summary.json, sites.csv, hamlets.csv, report.md.
+"""Writing a result: plan.csv, summary.json, sites.csv, hamlets.csv, GeoJSON and reports.
 
 Files are written atomically (to a temporary name, then renamed), so an
-interrupted run never leaves half a file.
+interrupted run never leaves half a file. The tables behind them are built
+once (:func:`~btsopt.outputs.tables.build_tables`) and shared by every format.
 """
 
 from __future__ import annotations
@@ -11,15 +12,39 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from btsopt.data import AREA_TYPES, ProblemData
-from btsopt.evaluation import hamlet_coverage_sets
+from btsopt.data import ProblemData
+from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
+from btsopt.outputs.html import render_html
 from btsopt.outputs.report import render_report
-from btsopt.plan import Plan
+from btsopt.outputs.tables import (
+    build_tables,
+    hamlets_frame,
+    plan_frame,
+    sites_frame,
+)
 from btsopt.result import Result
+
+__all__ = [
+    "atomic_write_text",
+    "hamlets_frame",
+    "plan_frame",
+    "sites_frame",
+    "write_lines",
+    "write_result",
+]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 0600
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -27,6 +52,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -39,74 +65,34 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
-def plan_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
-    """``plan.csv`` rows: every outcome tenancy, and removed ones as ``remove``."""
-    return pd.DataFrame(plan.rows(data), columns=["site_id", "operator_id", "action"])
+def write_result(
+    data: ProblemData,
+    result: Result,
+    out_dir: str | Path,
+    *,
+    frontier: Any = None,
+) -> list[Path]:
+    """Write every output of ``btsopt solve`` into ``out_dir``.
 
+    Parameters
+    ----------
+    data
+        The problem solved.
+    result
+        What :func:`btsopt.solve` returned.
+    out_dir
+        Folder to write into (created if missing).
+    frontier
+        Optional sharing/cost frontier drawn in ``report.html`` (see
+        :func:`btsopt.outputs.html.frontier_points`).
 
-def sites_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
-    """Per site: status (kept, new, removed, unused), tenants, shared."""
-    sites = data.sites
-    tenants = plan.tenancies
-    count = tenants.sum(axis=1)
-    had = data.tenancies.any(axis=1)
-    status = np.where(
-        count > 0,
-        np.where(sites.existing, "kept", "new"),
-        np.where(had, "removed", "unused"),
-    )
-    ops = data.operator_ids
-    added = tenants & ~data.tenancies
-    return pd.DataFrame({
-        "site_id": sites.ids,
-        "lon": sites.lon,
-        "lat": sites.lat,
-        "existing": sites.existing,
-        "owner": sites.owner,
-        "status": status,
-        "tenants": [";".join(ops[k] for k in np.flatnonzero(row)) for row in tenants],
-        "tenant_count": count,
-        "new_tenants": [";".join(ops[k] for k in np.flatnonzero(row)) for row in added],
-        "shared": count >= 2,
-        "max_tenants": sites.max_tenants,
-    })
-
-
-def hamlets_frame(data: ProblemData, plan: Plan, evaluation) -> pd.DataFrame:
-    """Per hamlet: covered or not, by which operators and from which sites."""
-    hamlets = data.hamlets
-    pairs = hamlet_coverage_sets(data, plan)  # hamlets x (site*K + operator), sorted
-    ops = data.operator_ids
-    num_ops = data.num_operators
-    by_ops = [
-        ";".join(ops[k] for k in np.flatnonzero(row))
-        for row in evaluation.hamlet_covering_operators
-    ]
-    by_sites = []
-    for i in range(len(hamlets)):
-        cols = pairs.indices[pairs.indptr[i] : pairs.indptr[i + 1]]
-        by_sites.append(
-            ";".join(f"{data.sites.ids[c // num_ops]}:{ops[c % num_ops]}" for c in cols)
-        )
-    return pd.DataFrame({
-        "hamlet_id": hamlets.ids,
-        "name": hamlets.name,
-        "commune": hamlets.commune,
-        "district": hamlets.district,
-        "lon": hamlets.lon,
-        "lat": hamlets.lat,
-        "population": hamlets.population,
-        "area_type": [AREA_TYPES[a] for a in hamlets.area_type],
-        "required_operators": hamlets.min_operators,
-        "covered": evaluation.hamlet_covered,
-        "operator_count": evaluation.hamlet_operator_count,
-        "operators": by_ops,
-        "sites": by_sites,
-    })
-
-
-def write_result(data: ProblemData, result: Result, out_dir: str | Path) -> list[Path]:
-    """Write every output of ``btsopt solve`` into ``out_dir``; returns the paths."""
+    Returns
+    -------
+    list of Path
+        The files written: ``plan.csv``, ``sites.csv``, ``hamlets.csv``,
+        ``sites.geojson``, ``hamlets.geojson`` (these five only with a plan),
+        ``summary.json``, ``report.md`` and ``report.html``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -118,16 +104,22 @@ def write_result(data: ProblemData, result: Result, out_dir: str | Path) -> list
     summary = result.summary()
     summary["scenario"] = data.name
     summary["currency"] = data.currency
+    tables = None
     if result.plan is not None:
-        put("plan.csv", _csv_text(plan_frame(data, result.plan)))
-        put("sites.csv", _csv_text(sites_frame(data, result.plan)))
-        put("hamlets.csv", _csv_text(hamlets_frame(data, result.plan, result.evaluation)))
+        tables = build_tables(data, result)
+        put("plan.csv", _csv_text(tables.tenancies[["site_id", "operator_id", "action"]]))
+        put("sites.csv", _csv_text(tables.sites))
+        put("hamlets.csv", _csv_text(tables.hamlets))
+        put("sites.geojson", sites_geojson(tables.sites))
+        put("hamlets.geojson", hamlets_geojson(tables.hamlets))
     else:
         put("plan.csv", "site_id,operator_id,action\n")
     put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     put("report.md", render_report(data, result))
+    put("report.html", render_html(data, result, frontier=frontier, tables=tables))
     return written
 
 
 def write_lines(path: Path, lines: Iterable[str]) -> None:
+    """Write ``lines`` (newline-terminated) atomically."""
     atomic_write_text(path, "".join(f"{line}\n" for line in lines))

@@ -1,0 +1,422 @@
+"""Tables of a plan: the DataFrames behind the CSV, GeoJSON and HTML outputs.
+
+Every output format reads the same frames, built once per result by
+:func:`build_tables`, so ``sites.csv``, ``sites.geojson``, ``report.html`` and
+the notebook API (:mod:`btsopt.frames`) can never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from btsopt.data import AREA_TYPES, ProblemData
+from btsopt.evaluation import Evaluation, evaluate, hamlet_coverage_sets
+from btsopt.plan import Plan
+
+SITE_STATUSES: tuple[str, ...] = ("kept", "colocated", "new", "removed", "unused")
+"""Values of the ``status`` column of the sites table.
+
+``kept``: an existing site still active with no new tenant; ``colocated``: an
+existing site that gains a tenant; ``new``: a candidate site built;
+``removed``: an existing site that had tenants and is emptied; ``unused``: a
+site with no tenant before or after.
+"""
+
+_RATIO_TOL = 1e-9  # same tolerance as the evaluator's target checks
+
+
+def resolve(
+    data: ProblemData,
+    result_or_evaluation: Any,
+    plan: Plan | None = None,
+) -> tuple[Any, Evaluation | None, Plan | None]:
+    """Split a :class:`~btsopt.result.Result` or an :class:`Evaluation` into its parts.
+
+    Parameters
+    ----------
+    data
+        The problem.
+    result_or_evaluation
+        A ``Result`` (its plan and evaluation are used) or an ``Evaluation``
+        (then ``plan`` is required: the evaluation does not say which operator
+        sits where).
+    plan
+        The plan, when ``result_or_evaluation`` is an evaluation; overrides
+        the result's plan otherwise.
+
+    Returns
+    -------
+    tuple
+        ``(result or None, evaluation or None, plan or None)``; the evaluation
+        is computed when a result has a plan but no evaluation.
+
+    Raises
+    ------
+    ValueError
+        If an evaluation is given without a plan.
+    """
+    if isinstance(result_or_evaluation, Evaluation):
+        if plan is None:
+            raise ValueError("an Evaluation needs the plan it evaluates (plan=...)")
+        return None, result_or_evaluation, plan
+    result = result_or_evaluation
+    plan = plan if plan is not None else getattr(result, "plan", None)
+    evaluation = getattr(result, "evaluation", None)
+    if plan is not None and evaluation is None:
+        evaluation = evaluate(data, plan)
+    return result, evaluation, plan
+
+
+def plan_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
+    """``plan.csv`` rows: every outcome tenancy, and removed ones as ``remove``."""
+    return pd.DataFrame(plan.rows(data), columns=["site_id", "operator_id", "action"])
+
+
+def site_status(data: ProblemData, plan: Plan) -> np.ndarray:
+    """Per site, one of :data:`SITE_STATUSES` (see there)."""
+    after = np.asarray(plan.tenancies, dtype=bool)
+    before = np.asarray(data.tenancies, dtype=bool)
+    active = after.any(axis=1)
+    existing = np.asarray(data.sites.existing, dtype=bool)
+    gains = (after & ~before).any(axis=1)
+    return np.where(
+        active,
+        np.where(existing, np.where(gains, "colocated", "kept"), "new"),
+        np.where(before.any(axis=1), "removed", "unused"),
+    ).astype(object)
+
+
+def site_areas(data: ProblemData) -> tuple[list[str], list[str]]:
+    """Commune and district of each site: those of its nearest hamlet.
+
+    Sites carry no administrative labels in the scenario format, so the
+    nearest hamlet (equirectangular distance, good enough at province scale)
+    stands in for them.
+    """
+    hamlets, sites = data.hamlets, data.sites
+    if len(hamlets) == 0 or len(sites) == 0:
+        return [""] * len(sites), [""] * len(sites)
+    scale = math.cos(math.radians(float(np.mean(hamlets.lat))))
+    tree = cKDTree(np.column_stack([np.asarray(hamlets.lon) * scale, hamlets.lat]))
+    _, nearest = tree.query(np.column_stack([np.asarray(sites.lon) * scale, sites.lat]))
+    return [hamlets.commune[i] for i in nearest], [hamlets.district[i] for i in nearest]
+
+
+def _join(labels: tuple[str, ...], matrix: np.ndarray) -> list[str]:
+    return [";".join(labels[k] for k in np.flatnonzero(row)) for row in matrix]
+
+
+def sites_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
+    """Per site: status, tenants (``;``-separated), shared, and its area.
+
+    Columns: ``site_id, lon, lat, existing, owner, status, tenants,
+    tenant_count, new_tenants, removed_tenants, shared, max_tenants, commune,
+    district``. ``status`` is one of :data:`SITE_STATUSES`; ``commune`` and
+    ``district`` are those of the nearest hamlet.
+    """
+    sites = data.sites
+    after = np.asarray(plan.tenancies, dtype=bool)
+    before = np.asarray(data.tenancies, dtype=bool)
+    count = after.sum(axis=1)
+    ops = data.operator_ids
+    communes, districts = site_areas(data)
+    return pd.DataFrame({
+        "site_id": sites.ids,
+        "lon": sites.lon,
+        "lat": sites.lat,
+        "existing": np.asarray(sites.existing, dtype=bool),
+        "owner": sites.owner,
+        "status": site_status(data, plan),
+        "tenants": _join(ops, after),
+        "tenant_count": count,
+        "new_tenants": _join(ops, after & ~before),
+        "removed_tenants": _join(ops, before & ~after),
+        "shared": count >= 2,
+        "max_tenants": sites.max_tenants,
+        "commune": communes,
+        "district": districts,
+    })
+
+
+def tenancies_frame(data: ProblemData, plan: Plan, sites: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``plan.csv`` rows joined with their site: one row per outcome or removed tenancy.
+
+    Columns: ``site_id, operator_id, action`` (as in ``plan.csv``), then the
+    site's ``existing, owner, status, shared, lon, lat, commune, district``.
+    """
+    sites = sites_frame(data, plan) if sites is None else sites
+    rows = plan_frame(data, plan)
+    columns = ["site_id", "existing", "owner", "status", "shared", "lon", "lat",
+               "commune", "district"]
+    joined = rows.merge(sites[columns], on="site_id", how="left", validate="many_to_one")
+    return joined.rename(columns={"status": "site_status", "shared": "site_shared"})
+
+
+def hamlets_frame(data: ProblemData, plan: Plan, evaluation: Evaluation) -> pd.DataFrame:
+    """Per hamlet: covered or not, by which operators and from which sites.
+
+    Columns: ``hamlet_id, name, commune, district, lon, lat, population,
+    area_type, required_operators, covered, operator_count, operators,
+    sites`` (``site:operator`` pairs, ``;``-separated).
+    """
+    hamlets = data.hamlets
+    pairs = hamlet_coverage_sets(data, plan)  # hamlets x (site*K + operator), sorted
+    ops = data.operator_ids
+    num_ops = data.num_operators
+    site_ids = data.sites.ids
+    by_sites = [
+        ";".join(
+            f"{site_ids[c // num_ops]}:{ops[c % num_ops]}"
+            for c in pairs.indices[pairs.indptr[i] : pairs.indptr[i + 1]]
+        )
+        for i in range(len(hamlets))
+    ]
+    return pd.DataFrame({
+        "hamlet_id": hamlets.ids,
+        "name": hamlets.name,
+        "commune": hamlets.commune,
+        "district": hamlets.district,
+        "lon": hamlets.lon,
+        "lat": hamlets.lat,
+        "population": hamlets.population,
+        "area_type": [AREA_TYPES[a] for a in hamlets.area_type],
+        "required_operators": hamlets.min_operators,
+        "covered": np.asarray(evaluation.hamlet_covered, dtype=bool),
+        "operator_count": evaluation.hamlet_operator_count,
+        "operators": _join(ops, evaluation.hamlet_covering_operators),
+        "sites": by_sites,
+    })
+
+
+_AREA_COLUMNS = [
+    "hamlets", "population", "covered_hamlets", "covered_population",
+    "hamlet_coverage", "active_sites", "shared_sites", "new_sites",
+]
+
+
+def area_frame(hamlets: pd.DataFrame, sites: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Coverage and sites per district (``level="district"``) or commune.
+
+    Parameters
+    ----------
+    hamlets, sites
+        Frames of :func:`hamlets_frame` and :func:`sites_frame`.
+    level
+        ``"district"`` or ``"commune"`` (communes are grouped within their
+        district, since commune names repeat across districts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area, sorted by name, with columns ``district``
+        (and ``commune``), ``hamlets, population, covered_hamlets,
+        covered_population, hamlet_coverage, active_sites, shared_sites,
+        new_sites``. Sites count in the area of their nearest hamlet.
+    """
+    keys = {"district": ["district"], "commune": ["district", "commune"]}.get(level)
+    if keys is None:
+        raise ValueError(f"level must be 'district' or 'commune', not {level!r}")
+    h = hamlets[keys].copy()
+    h["hamlets"] = 1
+    h["population"] = hamlets["population"].astype(float)
+    h["covered_hamlets"] = hamlets["covered"].astype(int)
+    h["covered_population"] = h["population"].where(hamlets["covered"], 0.0)
+    by_hamlet = h.groupby(keys, sort=True).sum()
+    s = sites[keys].copy()
+    s["active_sites"] = (sites["tenant_count"] > 0).astype(int)
+    s["shared_sites"] = sites["shared"].astype(int)
+    s["new_sites"] = (sites["status"] == "new").astype(int)
+    by_site = s.groupby(keys, sort=True).sum()
+    frame = by_hamlet.join(by_site, how="outer").fillna(0)
+    for column in ("hamlets", "covered_hamlets", "active_sites", "shared_sites", "new_sites"):
+        frame[column] = frame[column].astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["hamlet_coverage"] = np.where(
+            frame["hamlets"] > 0, frame["covered_hamlets"] / frame["hamlets"].clip(lower=1),
+            np.nan,
+        )
+    return frame.reset_index()[[*keys, *_AREA_COLUMNS]]
+
+
+def operators_frame(evaluation: Evaluation, plan: Plan, data: ProblemData) -> pd.DataFrame:
+    """Per operator (and the third party owning tower-company sites): costs and tenancies.
+
+    Columns: ``party, name, cost, capex, opex, decommission, rent_paid,
+    rent_received, npv`` (NPV, in the scenario's currency) and
+    ``tenancies, kept, added, removed``.
+    """
+    after = np.asarray(plan.tenancies, dtype=bool)
+    before = np.asarray(data.tenancies, dtype=bool)
+    money = ["cost", "capex", "opex", "decommission", "rent_paid", "rent_received", "npv"]
+    rows = []
+    for k, op in enumerate(data.operators):
+        figures = evaluation.operators.get(op.id, {})
+        rows.append({
+            "party": op.id, "name": op.name,
+            **{key: float(figures.get(key, math.nan)) for key in money},
+            "tenancies": int(after[:, k].sum()),
+            "kept": int((after[:, k] & before[:, k]).sum()),
+            "added": int((after[:, k] & ~before[:, k]).sum()),
+            "removed": int((before[:, k] & ~after[:, k]).sum()),
+        })
+    third = evaluation.third_party
+    rows.append({
+        "party": "third_party", "name": "Tower companies and other owners",
+        **{key: float(third.get(key, math.nan)) for key in money},
+        "tenancies": 0, "kept": 0, "added": 0, "removed": 0,
+    })
+    return pd.DataFrame(rows)
+
+
+def _target_met(value: float, target: float, larger_is_better: bool = True) -> bool:
+    if larger_is_better:
+        return bool(value >= target - _RATIO_TOL)
+    return bool(value <= target * (1 + 1e-9) + _RATIO_TOL)
+
+
+def kpi_frame(data: ProblemData, evaluation: Evaluation, result: Any = None) -> pd.DataFrame:
+    """The KPIs against the scenario's targets, one row per KPI.
+
+    Parameters
+    ----------
+    data
+        The problem (its targets).
+    evaluation
+        The plan's evaluation.
+    result
+        The solve's ``Result``, if any: adds status-free figures ``lower_bound``,
+        ``gap`` and ``wall_time_s``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``kpi``; columns ``value`` (float), ``target`` (float, NaN
+        where there is none; ``inf`` budget when uncapped), ``met`` (nullable
+        boolean, NA where there is no target or no budget cap) and ``unit``.
+    """
+    t = data.targets
+    ev = evaluation
+    rows: list[tuple[str, float, float, Any, str]] = [
+        ("hamlet_coverage", ev.hamlet_coverage, t.hamlet_coverage,
+         _target_met(ev.hamlet_coverage, t.hamlet_coverage), "share"),
+        ("covered_hamlets", ev.covered_hamlets, math.ceil(t.hamlet_coverage * ev.num_hamlets
+                                                          - _RATIO_TOL),
+         _target_met(ev.hamlet_coverage, t.hamlet_coverage), "hamlets"),
+        ("num_hamlets", ev.num_hamlets, math.nan, pd.NA, "hamlets"),
+        ("covered_population", ev.covered_population, math.nan, pd.NA, "people"),
+        ("total_population", ev.total_population, math.nan, pd.NA, "people"),
+        ("shared_site_ratio", ev.shared_site_ratio, t.shared_site_ratio,
+         _target_met(ev.shared_site_ratio, t.shared_site_ratio), "share"),
+        ("active_sites", ev.active_sites, math.nan, pd.NA, "sites"),
+        ("shared_sites", ev.shared_sites, math.nan, pd.NA, "sites"),
+        ("sites_built", ev.sites_built, math.nan, pd.NA, "sites"),
+        ("sites_decommissioned", ev.sites_decommissioned, math.nan, pd.NA, "sites"),
+        ("tenancies_kept", ev.tenancies_kept, math.nan, pd.NA, "tenancies"),
+        ("tenancies_added", ev.tenancies_added, math.nan, pd.NA, "tenancies"),
+        ("tenancies_removed", ev.tenancies_removed, math.nan, pd.NA, "tenancies"),
+        ("system_cost", ev.system_cost, t.budget,
+         _target_met(ev.system_cost, t.budget, larger_is_better=False)
+         if math.isfinite(t.budget) else pd.NA, data.currency),
+    ]
+    if result is not None:
+        rows += [
+            ("lower_bound", float(result.lower_bound), math.nan, pd.NA, data.currency),
+            ("gap", float(result.gap), math.nan, pd.NA, "share"),
+            ("wall_time_s", float(result.wall_time), math.nan, pd.NA, "s"),
+        ]
+    frame = pd.DataFrame(
+        [(name, float(value), float(target), met, unit)
+         for name, value, target, met, unit in rows],
+        columns=["kpi", "value", "target", "met", "unit"],
+    ).set_index("kpi")
+    frame["met"] = frame["met"].astype("boolean")
+    return frame
+
+
+def cost_frame(evaluation: Evaluation) -> pd.DataFrame:
+    """The system cost breakdown: columns ``item, cost, share`` plus a total row."""
+    items = list(evaluation.cost.items())
+    total = float(evaluation.system_cost)
+    frame = pd.DataFrame(items + [("system_cost", total)], columns=["item", "cost"])
+    frame["share"] = frame["cost"] / total if total else 0.0
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class PlanTables:
+    """Every table of one plan (see the ``*_frame`` functions for the columns).
+
+    Attributes
+    ----------
+    plan, evaluation
+        What the tables describe.
+    sites, tenancies, hamlets
+        Per site, per tenancy (``plan.csv`` rows), per hamlet.
+    districts, communes
+        Coverage and sites per area.
+    operators
+        Costs and tenancies per operator (and third party).
+    kpis
+        KPIs against the targets.
+    cost
+        System cost breakdown.
+    """
+
+    plan: Plan
+    evaluation: Evaluation
+    sites: pd.DataFrame
+    tenancies: pd.DataFrame
+    hamlets: pd.DataFrame
+    districts: pd.DataFrame
+    communes: pd.DataFrame
+    operators: pd.DataFrame
+    kpis: pd.DataFrame
+    cost: pd.DataFrame
+
+
+def build_tables(
+    data: ProblemData,
+    result_or_evaluation: Any,
+    plan: Plan | None = None,
+) -> PlanTables:
+    """Build every table of a plan once.
+
+    Parameters
+    ----------
+    data
+        The problem.
+    result_or_evaluation
+        A ``Result`` with a plan, or an ``Evaluation`` (then pass ``plan``).
+    plan
+        The plan evaluated, when an ``Evaluation`` is given.
+
+    Raises
+    ------
+    ValueError
+        If there is no plan (an infeasible result) or an evaluation comes
+        without its plan.
+    """
+    result, evaluation, plan = resolve(data, result_or_evaluation, plan)
+    if plan is None or evaluation is None:
+        status = getattr(result, "status", "unknown")
+        raise ValueError(f"the result has no plan (status {status}): nothing to tabulate")
+    sites = sites_frame(data, plan)
+    hamlets = hamlets_frame(data, plan, evaluation)
+    return PlanTables(
+        plan=plan,
+        evaluation=evaluation,
+        sites=sites,
+        tenancies=tenancies_frame(data, plan, sites),
+        hamlets=hamlets,
+        districts=area_frame(hamlets, sites, "district"),
+        communes=area_frame(hamlets, sites, "commune"),
+        operators=operators_frame(evaluation, plan, data),
+        kpis=kpi_frame(data, evaluation, result),
+        cost=cost_frame(evaluation),
+    )

@@ -1,0 +1,160 @@
+"""report.html: self-contained, escaped, with KPIs, map, tables and the frontier."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from btsopt.data import ProblemData
+from btsopt.evaluation import evaluate
+from btsopt.outputs import render_html, write_result
+from btsopt.outputs.html import frontier_points
+from btsopt.plan import Plan
+from btsopt.reading import read_scenario
+from btsopt.result import Result
+
+from .tiny_plan import NAM_DINH, make_result
+
+EXTERNAL = [
+    re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I),  # remote URLs
+    re.compile(r"<link\b", re.I),  # external stylesheets, fonts, icons
+    re.compile(r"<script\b[^>]*\bsrc\s*=", re.I),  # external scripts
+    re.compile(r"@import|url\(", re.I),  # CSS pulling anything in
+    re.compile(r"<(?:img|iframe|object|embed)\b", re.I),  # tiles, images
+]
+
+
+def _page(tiny_out: tuple[Path, list[Path]]) -> str:
+    return (tiny_out[0] / "report.html").read_text(encoding="utf-8")
+
+
+def test_self_contained(tiny_out: tuple[Path, list[Path]]) -> None:
+    page = _page(tiny_out)
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in page
+    for pattern in EXTERNAL:
+        assert not pattern.search(page), pattern.pattern
+    # The only URLs are SVG namespace names, which browsers never fetch.
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+
+
+def test_kpis_and_costs(tiny_out: tuple[Path, list[Path]]) -> None:
+    page = _page(tiny_out)
+    assert "Hamlets covered" in page and "100.00%" in page
+    assert "Shared-site ratio" in page and "33.33%" in page and "30.0%" in page
+    assert "5,826.0" in page  # system cost
+    assert "no budget cap" in page
+    assert "not met" not in page
+    for item in ("site capex", "site opex", "tenancy capex", "tenancy opex", "decommission"):
+        assert item in page
+    assert "Alpha Mobile (alpha)" in page and "Beta Telecom (beta)" in page
+    assert "rent paid" in page
+
+
+def test_map(tiny_out: tuple[Path, list[Path]]) -> None:
+    page = _page(tiny_out)
+    svg = re.search(r'<svg id="map".*?</svg>', page, re.S)
+    assert svg is not None
+    hamlets = re.search(r'<g id="lyr-hamlets".*?</g>', svg.group(0), re.S).group(0)
+    assert len(re.findall(r'<circle class="h[123]"', hamlets)) == 5
+    assert len(re.findall(r'class="h1"', hamlets)) == 3  # H1, H4, H5: one operator
+    assert len(re.findall(r'class="h2"', hamlets)) == 2  # H2, H3: alpha and beta
+    sites = re.search(r'<g id="lyr-sites".*</g></g>', svg.group(0), re.S).group(0)
+    assert len(re.findall(r'<rect class="kept"', sites)) == 1
+    assert len(re.findall(r'<rect class="colocated"', sites)) == 1
+    assert len(re.findall(r'<path class="new"', sites)) == 1
+    assert sites.count("<circle cx=") == 1  # one ring: the shared site E2
+    assert "Thôn Một (H1), Xã A, Huyện X" in svg.group(0)  # tooltip, diacritics kept
+    assert "shared (2 or more tenants)" in page  # legend
+
+
+def test_area_tables(tiny_out: tuple[Path, list[Path]]) -> None:
+    page = _page(tiny_out)
+    district = re.search(r'<table id="district-table".*?</table>', page, re.S).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", district.split("<tbody>")[1])
+    assert len(rows) == 2
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>.*?</td>", rows[0])]
+    # district, hamlets, population, covered, covered population, coverage,
+    # active sites, shared sites, new sites
+    assert cells == ["Huyện X", "3", "1,200", "3", "1,200", "100.0%", "2", "1", "0"]
+    commune = re.search(r'<table id="commune-table".*?</table>', page, re.S).group(0)
+    assert "Xã C" in commune and len(re.findall(r"<tr>", commune)) == 1 + 3
+
+
+def test_text_is_escaped(tiny_copy: Path) -> None:
+    hamlets = tiny_copy.parent / "hamlets.csv"
+    text = hamlets.read_text(encoding="utf-8").replace(
+        "Thôn Một", '"<script>alert(1)</script> & <b>Thôn</b>"')
+    hamlets.write_text(text, encoding="utf-8")
+    data = read_scenario(tiny_copy)
+    page = render_html(data, make_result(data, Plan.existing(data), status="feasible"))
+    assert "<script>alert" not in page and "<b>Thôn</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;Thôn&lt;/b&gt;" in page
+    assert page.count("<script>") == 1  # only the page's own inline script
+
+
+def test_uncovered_hamlets_stand_out(tiny_data: ProblemData) -> None:
+    plan = Plan.existing(tiny_data)  # E1 alpha, E2 beta: H4 and H5 out of reach
+    ev = evaluate(tiny_data, plan)
+    page = render_html(tiny_data, ev, plan)
+    uncovered = re.search(r'<g id="lyr-uncovered">.*?</g>', page, re.S).group(0)
+    assert len(re.findall(r'<circle class="h0"', uncovered)) == 2
+    assert "Hamlets short of coverage (2)" in page
+    assert "Rule violations" in page  # coverage target broken
+    assert "not met" in page
+    assert "evaluation of a given plan" in page
+
+
+def test_evaluation_needs_plan(tiny_data: ProblemData) -> None:
+    ev = evaluate(tiny_data, Plan.existing(tiny_data))
+    with pytest.raises(ValueError, match="plan"):
+        render_html(tiny_data, ev)
+
+
+def test_frontier_chart(tiny_data: ProblemData, tiny_result: Result) -> None:
+    frontier = [
+        {"ratio": 0.0, "cost": 5500.0, "status": "optimal"},
+        (0.3, 5826.05, "optimal"),
+        {"target": 0.5, "objective": 6400.0, "lower_bound": 6390.0},
+        {"shared_site_ratio": 1.0, "cost": None, "status": "infeasible"},
+    ]
+    points = frontier_points(frontier)
+    assert [p.ratio for p in points] == [0.0, 0.3, 0.5, 1.0]
+    page = render_html(tiny_data, tiny_result, frontier=frontier)
+    chart = re.search(r'<svg class="frontier".*?</svg>', page, re.S).group(0)
+    assert chart.count("<polyline") == 1
+    assert len(re.findall(r'<circle cx="[\d.]+" cy="[\d.]+" r="4"', chart)) == 3
+    assert "no plan (infeasible)" in chart  # the point without a cost
+    assert "target 30%" in chart and "this plan" in chart
+    assert "Sharing/cost frontier" in page
+    assert "Sharing/cost frontier" not in render_html(tiny_data, tiny_result)
+
+
+def test_write_result_passes_frontier(tiny_data: ProblemData, tiny_result: Result,
+                                      tmp_path: Path) -> None:
+    write_result(tiny_data, tiny_result, tmp_path, frontier=[(0.0, 5000.0), (0.5, 7000.0)])
+    assert '<svg class="frontier"' in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not NAM_DINH.exists(), reason="Nam Định scenario not generated")
+def test_nam_dinh_size_and_time(tmp_path: Path) -> None:
+    """Under 5 MB and 5 s on the province (a plan without a solve: today's network
+    plus a co-location on every second single-tenant site)."""
+    data = read_scenario(NAM_DINH)
+    x = data.tenancies.copy()
+    single = [j for j in range(data.num_sites) if x[j].sum() == 1][::2]
+    for j in single:
+        x[j, (int(x[j].argmax()) + 1) % data.num_operators] = True
+    result = make_result(data, Plan(x), status="feasible")
+    start = time.perf_counter()
+    write_result(data, result, tmp_path)
+    seconds = time.perf_counter() - start
+    size = (tmp_path / "report.html").stat().st_size
+    assert size < 5_000_000
+    assert seconds < 5.0 * 2  # all files; report.html alone is well under 5 s
+    assert shutil.disk_usage(tmp_path)  # the folder is still usable
