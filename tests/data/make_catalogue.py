@@ -571,7 +571,7 @@ VALID: list[Valid] = [
          "'economics.horizon_years'?)", "unknown key 'author' ignored")),
     Valid("far_outlier", "hamlet H5 in range but thousands of km away (lon 20, lat 60)",
           replace(H, "H5,106.12,20.0", "H5,20.0,60.0"),
-          ("hamlets.csv: row 5, column 'lon': point (20, 60)", "swapped or mistyped")),
+          ("hamlets.csv: row 5, column 'lon': point (20, 60) is 7,874 km from the bulk",)),
     Valid("misspelt_column", "sites.csv with 'max_tenant' (ignored, with a warning)",
           add_column(S, "max_tenant", {1: "1"}),
           ("column 'max_tenant' is not used (did you mean 'max_tenants'?)",)),
@@ -595,7 +595,7 @@ def write_valid(root: Path = VALID_DIR) -> int:
     root.mkdir(parents=True)
     manifest = [
         "# Valid but odd scenarios (written by make_catalogue.py): each must read, with",
-        "# exactly the warnings listed (fragments; none when the list is empty).",
+        "# exactly the warnings listed (a fragment of each; none when the list is empty).",
         "",
     ]
     for case in VALID:
