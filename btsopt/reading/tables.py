@@ -50,7 +50,8 @@ def show(value: Any, limit: int = 40) -> str:
     in a cell are escaped (``repr``), and a runaway cell (say, an unclosed quote
     that swallowed the rest of the file) is shortened.
     """
-    text = value if isinstance(value, str) else repr(value)
+    # str() first: numpy's str_ would show as "np.str_('x')".
+    text = str(value) if isinstance(value, str) else repr(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return repr(text) if isinstance(value, str) else text.replace("\n", " ")
@@ -64,6 +65,23 @@ def normalise_text(value: str) -> str:
     """
     value = value.strip()
     return value if value.isascii() else unicodedata.normalize("NFC", value)
+
+
+def _to_float(cells: np.ndarray) -> np.ndarray:
+    """Text cells to floats; NaN where a cell is not a number.
+
+    ``float()`` over the array is fastest, but it also takes '1_000' and
+    non-ASCII digits, so it is used only on plain ASCII columns without '_'.
+    """
+    joined = "".join(cells)
+    if joined.isascii() and "_" not in joined:
+        try:
+            return cells.astype(float)
+        except (ValueError, TypeError):
+            pass
+    return pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
 
 
 class Table:
@@ -185,9 +203,7 @@ class Table:
         given = cells[~empty] if empty.any() else cells
         if self.decimal_comma:
             given = self._decimal_points(given, np.flatnonzero(~empty), column)
-        parsed = pd.to_numeric(pd.Series(given, dtype=object), errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan
-        )
+        parsed = _to_float(given)
         out = np.full(len(cells), np.nan if default is None else float(default))
         out[~empty] = parsed
         self._check_numbers(out, cells, column, minimum, maximum, strictly_positive, integer,
@@ -286,7 +302,7 @@ class Table:
             lookup[""] = choices.index(default)
         codes = np.empty(len(cells), dtype=np.int8)
         # Few distinct values in a long column: map the distinct ones, then broadcast.
-        uniques, inverse = np.unique(cells.astype(str), return_inverse=True)
+        inverse, uniques = pd.factorize(cells.astype(object))
         mapped = np.empty(len(uniques), dtype=np.int16)
         for u, value in enumerate(uniques):
             # 'Rural', ' EXISTING ', 'dense-urban' and 'Dense Urban' all match.
@@ -306,8 +322,7 @@ class Table:
     def unique_ids(self, column: str = "id") -> tuple[str, ...]:
         """The ids of ``column``: required, non-empty and unique."""
         ids = self.required_text(column)
-        _, first, counts = np.unique(ids.astype(str), return_index=True, return_counts=True)
-        if (counts > 1).any():
+        if len(set(ids)) < len(ids):
             seen: dict[str, int] = {}
             for row, value in enumerate(ids):
                 if value in seen:
@@ -336,13 +351,23 @@ class Table:
 # Text files
 
 
-def decode_text(raw: bytes, path: Path | str) -> str:
+def decode_text(raw: bytes, path: Path | str, *, table: bool = False) -> str:
     """UTF-8 (a byte order mark is dropped) or, with its mark, UTF-16.
+
+    Parameters
+    ----------
+    raw
+        The file's bytes.
+    path
+        The file, for messages.
+    table
+        Whether the file is a table with a header line: a bad byte is then
+        located by data row rather than by line.
 
     Raises
     ------
     ScenarioError
-        On bytes that are not UTF-8, naming the line (as a data row for tables).
+        On bytes that are not UTF-8.
     """
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode text" export.
@@ -354,9 +379,10 @@ def decode_text(raw: bytes, path: Path | str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ScenarioError(
-            f"not UTF-8 text (line {line}): save the file with UTF-8 encoding", file=str(path)
-        ) from None
+        message = "not UTF-8 text: save the file with UTF-8 encoding"
+        if table and line > 1:
+            raise ScenarioError(message, file=str(path), row=line - 1) from None
+        raise ScenarioError(message.replace(":", f" (line {line}):", 1), file=str(path)) from None
 
 
 def sniff_separator(header: str) -> str:
@@ -395,7 +421,7 @@ def _looks_like_decimal_comma(cells: list[str]) -> bool:
 
 
 def _read_delimited(path: Path, raw: bytes) -> Table:
-    text = decode_text(raw, path)
+    text = decode_text(raw, path, table=True)
     if not text.strip():
         raise ScenarioError("the file is empty (a header row is required)", file=str(path))
     # Leading blank lines are skipped; the first line with content is the header.
@@ -408,6 +434,90 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
         text = text[len(first):].lstrip("\r\n")
     else:
         separator = sniff_separator(first)
+    if not text.isascii():
+        # NFC once for the whole file rather than per cell (separators are ASCII and
+        # never compose with a neighbour, so this equals normalising each cell).
+        text = unicodedata.normalize("NFC", text)
+    parsed = _parse_fast(text, separator)
+    if parsed is None:
+        parsed = _parse_exact(text, separator, path)
+    header, cells, numbers = parsed
+
+    columns: dict[str, np.ndarray] = {}
+    for position, (name, values) in enumerate(zip(header, cells, strict=True)):
+        name = name.strip().lstrip("\ufeff")
+        if not name:
+            if (values != "").any():
+                # Data under a nameless column cannot be meant for any known column.
+                name = f"column {position + 1}"
+            else:
+                continue
+        if name in columns:
+            raise ScenarioError("the header names this column twice", file=str(path),
+                                column=name)
+        columns[name] = values
+    return Table(columns, path, numbers, decimal_comma=separator != ",")
+
+
+_Parsed = tuple[list[str], list[np.ndarray], np.ndarray]
+# Characters str.strip() removes that Unicode's White_Space (used by Arrow) does not.
+_PYTHON_ONLY_SPACE = re.compile("[\x1c-\x1f]")
+
+
+def _parse_fast(text: str, separator: str) -> _Parsed | None:
+    """Parse a well-formed delimited text with Arrow's CSV reader, or ``None``.
+
+    The common case (a rectangular file) in C; anything unusual (ragged rows,
+    padding, whitespace-only lines, a parse error) returns ``None`` so that
+    :func:`_parse_exact` reads it and words the error. Both give the same
+    result on every file this one accepts.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pa_csv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    if _PYTHON_ONLY_SPACE.search(text):
+        return None
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except (csv.Error, StopIteration):
+        return None
+    if not "".join(header).strip():
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=separator, quote_char='"', double_quote=True, escape_char=False,
+                newlines_in_values=True, ignore_empty_lines=False,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError, OSError):
+        return None
+    if table.num_rows == 0 or [table.column(n)[0].as_py() for n in names] != header:
+        return None
+    table = table.slice(1)
+    trimmed = [pc.utf8_trim_whitespace(table.column(n)) for n in names]
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in trimmed:
+        blank &= pc.equal(column, "").to_numpy(zero_copy_only=False)
+    keep = np.flatnonzero(~blank)
+    cells = [column.to_numpy(zero_copy_only=False).astype(object) for column in trimmed]
+    if blank.any():
+        cells = [values[keep] for values in cells]
+    return header, cells, keep + 1
+
+
+def _parse_exact(text: str, separator: str, path: Path) -> _Parsed:
+    """Parse with Python's csv module, record by record, reporting ragged rows."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     header: list[str] | None = None
     number = 0
@@ -415,7 +525,7 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
     numbers: list[int] = []
     try:
         for line in reader:
-            blank = not line or all(not cell.strip() for cell in line)
+            blank = not "".join(line).strip()
             if header is None:
                 if not blank:
                     header = line
@@ -431,8 +541,7 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
     if header is None:
         raise ScenarioError("the file is empty (a header row is required)", file=str(path))
 
-    names = [normalise_text(name).lstrip("\ufeff") for name in header]
-    width = len(names)
+    width = len(header)
     for index, cells in enumerate(records):
         if len(cells) == width:
             continue
@@ -447,23 +556,9 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
         elif any("\n" in c or "\r" in c for c in cells):
             message += " (an unclosed quote?)"
         raise ScenarioError(message, file=str(path), row=numbers[index])
-
-    columns: dict[str, np.ndarray] = {}
     transposed = list(zip(*records, strict=True)) if records else [()] * width
-    for position, (name, cells) in enumerate(zip(names, transposed, strict=True)):
-        values = np.array([normalise_text(c) for c in cells], dtype=object)
-        if not name:
-            if (values != "").any():
-                # Data under a nameless column cannot be meant for any known column.
-                name = f"column {position + 1}"
-            else:
-                continue
-        if name in columns:
-            raise ScenarioError("the header names this column twice", file=str(path),
-                                column=name)
-        columns[name] = values
-    return Table(columns, path, np.asarray(numbers, dtype=np.int64),
-                 decimal_comma=separator != ",")
+    cells = [np.array([c.strip() for c in column], dtype=object) for column in transposed]
+    return header, cells, np.asarray(numbers, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------
