@@ -26,6 +26,9 @@ from btsopt.plan import Plan
 MAP_WIDTH = 1000.0
 """Width of the map's SVG user space; the height follows the data's aspect."""
 
+TOOLTIP_LIMIT = 20_000
+"""Above this many hamlets, covered hamlets get no tooltip (keeps the page small)."""
+
 MAP_BACKGROUND = "#e6eef4"
 """Fill behind the map (a colour used nowhere else, so a screenshot can find the map)."""
 
@@ -359,7 +362,7 @@ class _Projection:
         return x, y
 
 
-def _hamlet_class(count: int, required: int, covered: bool) -> str:
+def _hamlet_class(count: int, covered: bool) -> str:
     if count == 0:
         return "h0"
     if not covered:
@@ -415,8 +418,7 @@ def _map_section(data: ProblemData, tables: PlanTables) -> str:
     counts = hamlets["operator_count"].to_numpy()
     required = hamlets["required_operators"].to_numpy()
     covered = hamlets["covered"].to_numpy(bool)
-    classes = [_hamlet_class(int(c), int(q), bool(v))
-               for c, q, v in zip(counts, required, covered, strict=True)]
+    classes = [_hamlet_class(int(c), bool(v)) for c, v in zip(counts, covered, strict=True)]
     names, ids = hamlets["name"].tolist(), hamlets["hamlet_id"].tolist()
     communes, districts = hamlets["commune"].tolist(), hamlets["district"].tolist()
     pops, ops = hamlets["population"].tolist(), hamlets["operators"].tolist()
@@ -430,16 +432,22 @@ def _map_section(data: ProblemData, tables: PlanTables) -> str:
         return _e(f"{label}{', ' + where if where else ''}\npopulation {pops[i]:,.0f}\n"
                   f"{cover}{need}")
 
+    # Tooltips are most of the map's bytes: past a size, keep them only on the
+    # hamlets short of coverage, the ones a planner needs to identify.
+    tooltips = len(hamlets) <= TOOLTIP_LIMIT
     covered_marks, uncovered_marks = [], []
     for i, cls in enumerate(classes):
         if cls in ("h0", "hp"):
             uncovered_marks.append(
                 f'<circle class="{cls}" cx="{hx[i]:.1f}" cy="{hy[i]:.1f}" r="{r * 1.7:.1f}" '
                 f'stroke-width="{r * 0.35:.2f}"><title>{hamlet_title(i)}</title></circle>')
-        else:
+        elif tooltips:
             covered_marks.append(
                 f'<circle class="{cls}" cx="{hx[i]:.1f}" cy="{hy[i]:.1f}" r="{r:.1f}">'
                 f"<title>{hamlet_title(i)}</title></circle>")
+        else:
+            covered_marks.append(
+                f'<circle class="{cls}" cx="{hx[i]:.1f}" cy="{hy[i]:.1f}" r="{r:.1f}"/>')
 
     site_ids, owners = sites["site_id"].tolist(), sites["owner"].tolist()
     tenants, new_tenants = sites["tenants"].tolist(), sites["new_tenants"].tolist()
@@ -508,7 +516,11 @@ def _map_section(data: ProblemData, tables: PlanTables) -> str:
         legend.append(f'<div><label><input type="checkbox" data-layer="{layer}"'
                       f'{" checked" if on else ""}> {_e(text)}</label></div>')
     legend.append('<p class="note">Hover a marker for details; scroll to zoom, drag to pan, '
-                  "double-click to reset. Equirectangular projection.</p></div>")
+                  "double-click to reset. Equirectangular projection.</p>")
+    if not tooltips:
+        legend.append(f'<p class="note">With more than {TOOLTIP_LIMIT:,} hamlets, covered '
+                      "hamlets carry no tooltip (see hamlets.csv).</p>")
+    legend.append("</div>")
     return (f'<section><h2>Map</h2><div class="mapgrid"><div>{svg}</div>'
             f'<aside>{"".join(legend)}</aside></div></section>')
 
@@ -666,7 +678,8 @@ def frontier_points(frontier: Any) -> list[FrontierPoint]:
     Parameters
     ----------
     frontier
-        A sequence of ``(ratio, cost)`` or ``(ratio, cost, status)`` tuples,
+        A mapping ``{ratio: cost}``, or a sequence of ``(ratio, cost)`` or
+        ``(ratio, cost, status)`` tuples,
         of mappings or objects with a ratio (``ratio``, ``target_ratio``,
         ``target`` or ``shared_site_ratio``) and a cost (``cost``,
         ``objective`` or ``system_cost``) and optionally ``status`` and
@@ -674,6 +687,8 @@ def frontier_points(frontier: Any) -> list[FrontierPoint]:
     """
     if isinstance(frontier, pd.DataFrame):
         frontier = frontier.to_dict("records")
+    elif isinstance(frontier, Mapping):  # {ratio: cost}
+        frontier = list(frontier.items())
     points = []
     for item in frontier:
         if isinstance(item, FrontierPoint):

@@ -11,7 +11,7 @@ import pytest
 from btsopt.data import ProblemData
 from btsopt.evaluation import evaluate
 from btsopt.outputs import render_html, write_result
-from btsopt.outputs.html import frontier_points
+from btsopt.outputs.html import FrontierPoint, frontier_points
 from btsopt.plan import Plan
 from btsopt.reading import read_scenario
 from btsopt.result import Result
@@ -109,6 +109,27 @@ def test_uncovered_hamlets_stand_out(tiny_data: ProblemData) -> None:
     assert "evaluation of a given plan" in page
 
 
+def test_removed_site_and_tooltip_limit(tiny_data: ProblemData,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from btsopt.outputs import html as html_module
+
+    x = tiny_data.tenancies.copy()
+    x[0, 0] = False  # E1 emptied (a violation here, but it must still be drawn)
+    x[1, 0] = True   # alpha moves to E2
+    plan = Plan(x)
+    page = render_html(tiny_data, evaluate(tiny_data, plan), plan)
+    sites = re.search(r'<g id="lyr-sites".*</g></g>', page, re.S).group(0)
+    assert len(re.findall(r'<path class="removed"', sites)) == 1
+    assert "site E1: removed" in sites
+    monkeypatch.setattr(html_module, "TOOLTIP_LIMIT", 2)
+    page = render_html(tiny_data, evaluate(tiny_data, plan), plan)
+    hamlets = re.search(r'<g id="lyr-hamlets".*?</g>', page, re.S).group(0)
+    assert "<title>" not in hamlets and hamlets.count("/>") == 2  # H2, H3
+    uncovered = re.search(r'<g id="lyr-uncovered">.*?</g>', page, re.S).group(0)
+    assert uncovered.count("<title>") == 3  # H1, H4, H5 keep theirs
+    assert "carry no tooltip" in page
+
+
 def test_evaluation_needs_plan(tiny_data: ProblemData) -> None:
     ev = evaluate(tiny_data, Plan.existing(tiny_data))
     with pytest.raises(ValueError, match="plan"):
@@ -124,6 +145,8 @@ def test_frontier_chart(tiny_data: ProblemData, tiny_result: Result) -> None:
     ]
     points = frontier_points(frontier)
     assert [p.ratio for p in points] == [0.0, 0.3, 0.5, 1.0]
+    assert frontier_points({0.5: 2.0, 0.1: 1.0}) == [
+        FrontierPoint(0.1, 1.0), FrontierPoint(0.5, 2.0)]
     page = render_html(tiny_data, tiny_result, frontier=frontier)
     chart = re.search(r'<svg class="frontier".*?</svg>', page, re.S).group(0)
     assert chart.count("<polyline") == 1
