@@ -2,7 +2,7 @@
 
 from btsopt.outputs.files import atomic_write_text, write_result
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
-from btsopt.outputs.html import FrontierPoint, frontier_points, frontier_svg, render_html
+from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
 from btsopt.outputs.report import render_report
 from btsopt.outputs.tables import (
     SITE_STATUSES,
@@ -21,7 +21,7 @@ from btsopt.outputs.tables import (
 
 __all__ = [
     "SITE_STATUSES",
-    "FrontierPoint",
+    "ChartPoint",
     "PlanTables",
     "area_frame",
     "atomic_write_text",

@@ -630,7 +630,7 @@ def _violations_section(evaluation: Evaluation) -> str:
 
 
 @dataclass(frozen=True)
-class FrontierPoint:
+class ChartPoint:
     """One point of the sharing/cost trade-off: the cheapest plan at a shared-site ratio.
 
     Attributes
@@ -643,25 +643,36 @@ class FrontierPoint:
         Solve status of the point (``optimal``, ``feasible``, ``infeasible``...).
     lower_bound
         Proven lower bound, if known (``nan`` otherwise).
+    target
+        The ratio target solved for, when known and given apart from ``ratio``.
     """
 
     ratio: float
     cost: float
     status: str = ""
     lower_bound: float = math.nan
+    target: float = math.nan
 
 
-_RATIO_KEYS = ("ratio", "target_ratio", "target", "shared_site_ratio")
+# Achieved ratio first (where the plan really is), else the target solved for:
+# btsopt.proposals.frontier points and frontier.csv rows have both.
+_RATIO_KEYS = ("ratio", "achieved_ratio", "shared_site_ratio", "target_ratio", "ratio_target",
+               "target")
 _COST_KEYS = ("cost", "objective", "system_cost")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
 def _field(point: Any, names: Sequence[str]) -> Any:
     for name in names:
         if isinstance(point, Mapping):
-            if name in point and point[name] is not None:
-                return point[name]
-        elif getattr(point, name, None) is not None:
-            return getattr(point, name)
+            value = point.get(name)
+        else:
+            value = getattr(point, name, None)
+        if not _missing(value):
+            return value
     return None
 
 
@@ -672,36 +683,42 @@ def _number(value: Any) -> float:
         return math.nan
 
 
-def frontier_points(frontier: Any) -> list[FrontierPoint]:
-    """Normalise a frontier into :class:`FrontierPoint` objects sorted by ratio.
+def frontier_points(frontier: Any) -> list[ChartPoint]:
+    """Normalise a frontier into :class:`ChartPoint` objects sorted by ratio.
 
     Parameters
     ----------
     frontier
-        A mapping ``{ratio: cost}``, or a sequence of ``(ratio, cost)`` or
-        ``(ratio, cost, status)`` tuples,
-        of mappings or objects with a ratio (``ratio``, ``target_ratio``,
-        ``target`` or ``shared_site_ratio``) and a cost (``cost``,
-        ``objective`` or ``system_cost``) and optionally ``status`` and
-        ``lower_bound``, or a DataFrame with such columns.
+        A :class:`btsopt.proposals.frontier.Frontier` (its ``points``), a
+        mapping ``{ratio: cost}``, a sequence of ``(ratio, cost)`` or
+        ``(ratio, cost, status)`` tuples, a sequence of mappings or objects
+        (or a DataFrame, e.g. ``frontier.csv`` read by pandas) with a ratio
+        (the first present of ``ratio``, ``achieved_ratio``,
+        ``shared_site_ratio``, ``target_ratio``, ``ratio_target``,
+        ``target``), a cost (``cost``, ``objective`` or ``system_cost``;
+        missing when no plan was found) and optionally ``status`` and
+        ``lower_bound``.
     """
+    if hasattr(frontier, "points") and not isinstance(frontier, Mapping):
+        frontier = frontier.points  # a btsopt.proposals.frontier.Frontier
     if isinstance(frontier, pd.DataFrame):
         frontier = frontier.to_dict("records")
     elif isinstance(frontier, Mapping):  # {ratio: cost}
         frontier = list(frontier.items())
     points = []
     for item in frontier:
-        if isinstance(item, FrontierPoint):
+        if isinstance(item, ChartPoint):
             points.append(item)
         elif isinstance(item, (tuple, list)):
             status = str(item[2]) if len(item) > 2 else ""
-            points.append(FrontierPoint(_number(item[0]), _number(item[1]), status))
+            points.append(ChartPoint(_number(item[0]), _number(item[1]), status))
         else:
-            points.append(FrontierPoint(
+            points.append(ChartPoint(
                 ratio=_number(_field(item, _RATIO_KEYS)),
                 cost=_number(_field(item, _COST_KEYS)),
                 status=str(_field(item, ("status",)) or ""),
                 lower_bound=_number(_field(item, ("lower_bound", "bound"))),
+                target=_number(_field(item, ("target", "ratio_target", "target_ratio"))),
             ))
     points = [p for p in points if math.isfinite(p.ratio)]
     return sorted(points, key=lambda p: p.ratio)
@@ -718,7 +735,7 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def frontier_svg(
-    points: Sequence[FrontierPoint],
+    points: Sequence[ChartPoint],
     *,
     target_ratio: float | None = None,
     current: tuple[float, float] | None = None,
@@ -764,8 +781,9 @@ def frontier_svg(
     def py(v: float) -> float:
         return top + (y1 - v) / (y1 - y0) * (height - top - bottom)
 
-    parts = [f'<svg class="frontier" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
-             f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+    parts = [f'<svg class="frontier" xmlns="http://www.w3.org/2000/svg" width="100%" '
+             f'style="max-width:{width * 1.25:.0f}px;height:auto" '
+             f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
              'aria-label="Cost against shared-site ratio">']
     for tick in _nice_ticks(x0, x1):
         parts.append(f'<line class="grid" x1="{px(tick):.1f}" x2="{px(tick):.1f}" y1="{top}" '
@@ -826,10 +844,14 @@ def _frontier_section(data: ProblemData, frontier: Any, evaluation: Evaluation |
             _Col("lower bound", True)]
     rows = [[(_pct(p.ratio, 1), p.ratio), (_money(p.cost), p.cost), p.status or "-",
              (_money(p.lower_bound), p.lower_bound)] for p in points]
+    if any(math.isfinite(p.target) for p in points):
+        cols.insert(0, _Col("target", True))
+        for row, p in zip(rows, points, strict=True):
+            row.insert(0, (_pct(p.target, 1), p.target))
     return (f"<section><h2>Sharing/cost frontier</h2><p class=\"note\">The cheapest plan "
             "meeting the coverage target at each shared-site ratio; the red diamond is the "
-            f"plan of this report.</p><div class=\"cols\"><div>{chart}</div><div "
-            f'class="scroll">{_table(cols, rows)}</div></div></section>')
+            f"plan of this report.</p>{chart}<div "
+            f'class="scroll">{_table(cols, rows)}</div></section>')
 
 
 # ----------------------------------------------------------------- the page

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from btsopt.data import ProblemData
 from btsopt.evaluation import evaluate
 from btsopt.outputs import render_html, write_result
-from btsopt.outputs.html import FrontierPoint, frontier_points
+from btsopt.outputs.html import ChartPoint, frontier_points
 from btsopt.plan import Plan
 from btsopt.reading import read_scenario
 from btsopt.result import Result
@@ -146,7 +149,7 @@ def test_frontier_chart(tiny_data: ProblemData, tiny_result: Result) -> None:
     points = frontier_points(frontier)
     assert [p.ratio for p in points] == [0.0, 0.3, 0.5, 1.0]
     assert frontier_points({0.5: 2.0, 0.1: 1.0}) == [
-        FrontierPoint(0.1, 1.0), FrontierPoint(0.5, 2.0)]
+        ChartPoint(0.1, 1.0), ChartPoint(0.5, 2.0)]
     page = render_html(tiny_data, tiny_result, frontier=frontier)
     chart = re.search(r'<svg class="frontier".*?</svg>', page, re.S).group(0)
     assert chart.count("<polyline") == 1
@@ -155,6 +158,25 @@ def test_frontier_chart(tiny_data: ProblemData, tiny_result: Result) -> None:
     assert "target 30%" in chart and "this plan" in chart
     assert "Sharing/cost frontier" in page
     assert "Sharing/cost frontier" not in render_html(tiny_data, tiny_result)
+
+
+def test_frontier_shapes_of_the_frontier_command() -> None:
+    """``Frontier`` objects (``.points`` with ``target``/``ratio``/``cost``) and
+    ``frontier.csv`` read by pandas (achieved ratio empty without a plan)."""
+    from types import SimpleNamespace
+
+    point = SimpleNamespace
+    frontier = SimpleNamespace(points=(
+        point(target=0.3, ratio=0.3333, cost=5826.0, lower_bound=5826.0, status="optimal"),
+        point(target=0.9, ratio=None, cost=None, lower_bound=None, status="infeasible"),
+    ))
+    points = frontier_points(frontier)
+    assert [(p.ratio, p.target, p.status) for p in points] == [
+        (0.3333, 0.3, "optimal"), (0.9, 0.9, "infeasible")]
+    assert math.isnan(points[1].cost)
+    csv_rows = pd.DataFrame({"ratio_target": [0.0, 0.5], "achieved_ratio": [0.1, np.nan],
+                             "cost": [5000.0, np.nan], "status": ["optimal", "unknown"]})
+    assert [(p.ratio, p.target) for p in frontier_points(csv_rows)] == [(0.1, 0.0), (0.5, 0.5)]
 
 
 def test_write_result_passes_frontier(tiny_data: ProblemData, tiny_result: Result,
