@@ -442,6 +442,12 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
     if parsed is None:
         parsed = _parse_exact(text, separator, path)
     header, cells, numbers = parsed
+    if text.count('"') % 2 and len(numbers) and any(
+        "\n" in str(values[-1]) or "\r" in str(values[-1]) for values in cells
+    ):
+        # A quote left open swallows the rest of the file into the last row's cell.
+        raise ScenarioError("a quote opened in this row is never closed", file=str(path),
+                            row=int(numbers[-1]))
 
     columns: dict[str, np.ndarray] = {}
     for position, (name, values) in enumerate(zip(header, cells, strict=True)):
