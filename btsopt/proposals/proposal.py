@@ -466,12 +466,13 @@ def evaluate_proposal(
     if lost.size:
         names = ", ".join(after.hamlet_ids[i] for i in lost[:_MAX_NAMED])
         more = f" and {lost.size - _MAX_NAMED} more" if lost.size > _MAX_NAMED else ""
-        rows = sorted({r for v in details if v.kind == "coverage_lost" for r in v.rows})
+        causes = _coverage_lost(data, proposal, lost)
+        rows = sorted({r for v in causes for r in v.rows})
         by = f" (by {_rows_text(rows)})" if rows else ""
         violations.append(
             f"{lost.size} hamlet(s) covered today are no longer covered{by}: {names}{more}"
         )
-        details = (*details, *_coverage_lost(data, proposal, lost))
+        details = [*details, *causes]
     return ProposalEvaluation(
         proposal=proposal, plan=plan, before=before, after=after,
         violations=tuple(violations), details=tuple(details), hamlets_gained=gained,
