@@ -26,7 +26,9 @@ from btsopt.data import (
 )
 from btsopt.errors import PlanError, ScenarioError
 from btsopt.evaluation import Evaluation, evaluate
+from btsopt.frames import ResultFrames, result_frames
 from btsopt.model import LinearModel, SitingModel, build_model
+from btsopt.outputs import render_html, write_result
 from btsopt.plan import Plan, read_plan_csv
 from btsopt.radio import Coverage, compute_coverage, path_loss_db
 from btsopt.reading import read_scenario
@@ -49,6 +51,7 @@ __all__ = [
     "ProblemData",
     "Radio",
     "Result",
+    "ResultFrames",
     "ScenarioError",
     "Sites",
     "SitingModel",
@@ -61,5 +64,8 @@ __all__ = [
     "path_loss_db",
     "read_plan_csv",
     "read_scenario",
+    "render_html",
+    "result_frames",
     "solve",
+    "write_result",
 ]

@@ -84,6 +84,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if out.resolve() == scenario_dir:
         raise ScenarioError("--out must not be the scenario's own folder (inputs are never "
                             "overwritten)", file=str(out))
+    if (out / "scenario.toml").exists():
+        raise ScenarioError("--out holds a scenario; outputs never overwrite inputs",
+                            file=str(out))
     if out.exists() and any(out.iterdir()) and not args.force:
         raise ScenarioError("output folder is not empty (use --force to overwrite)",
                             file=str(out))
@@ -171,7 +174,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from btsopt.generate import generate_command
 
-    generate_command(args.preset, args.out, args.seed, size=args.size, variant=args.variant)
+    try:
+        generate_command(args.preset, args.out, args.seed, size=args.size, variant=args.variant)
+    except ValueError as exc:
+        raise ScenarioError(str(exc), column="--preset/--size/--variant") from None
     return EXIT_OK
 
 
@@ -188,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--backend", default="highs", help="highs (default), scip or cpsat")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--gap", type=float, default=1e-4, help="relative gap to stop at")
+    p.add_argument("--gap", type=float, default=1e-3,
+                   help="relative gap at which a plan counts as optimal (default 0.001)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option, repeatable")
     p.add_argument("--log", action="store_true", help="show the backend's log")

@@ -64,7 +64,8 @@ class SolveParams:
     workers
         Threads for the backend.
     gap
-        Relative gap at which the search may stop and call the plan optimal.
+        Relative gap at which the search may stop and call the plan optimal
+        (default 0.1%, the planning tolerance; 0 asks for a full proof).
     options
         Backend-specific options, passed through unchanged.
     log
@@ -75,7 +76,7 @@ class SolveParams:
     time_limit: float = 180.0
     seed: int = 0
     workers: int = 2
-    gap: float = 1e-4
+    gap: float = 1e-3
     options: dict[str, Any] = field(default_factory=dict)
     log: bool = False
 

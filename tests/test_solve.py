@@ -168,6 +168,22 @@ def _soft_violation(text: str, data: ProblemData) -> bool:
     return data.targets.coverage_mode == "soft" and "coverage" in lowered
 
 
+def _explain(data: ProblemData) -> dict:
+    """Everything that defines a random scenario, for failure messages."""
+    return {
+        "targets": data.targets, "policy": data.policy,
+        "tenancies": data.tenancies.astype(int).tolist(),
+        "allowed": data.sites.allowed.astype(int).tolist(),
+        "locked": data.sites.locked.tolist(), "caps": data.sites.max_tenants.tolist(),
+        "existing": data.sites.existing.tolist(), "capex": data.sites.capex.tolist(),
+        "site_km": ((data.sites.lon - 106.0) / KM).round(3).tolist(),
+        "hamlet_km": ((data.hamlets.lon - 106.0) / KM).round(3).tolist(),
+        "need": data.hamlets.min_operators.tolist(),
+        "population": data.hamlets.population.tolist(),
+        "radius": [op.radius_km["rural"] for op in data.operators],
+    }
+
+
 def _enumerate(data: ProblemData):
     best = None
     pairs = data.num_sites * data.num_operators
@@ -194,10 +210,10 @@ def test_solver_matches_exhaustive_enumeration(draw_data) -> None:
     assert result.status == "optimal", result.message
     key = _lexicographic_key(data, result.evaluation)
     # Earlier levels exactly, cost to solver precision.
-    assert key[0] == pytest.approx(best[0][0], abs=1e-6)
-    assert key[1] == pytest.approx(best[0][1], abs=1e-6)
-    assert key[2] == pytest.approx(best[0][2], rel=1e-7, abs=1e-6), (
-        result.plan.rows(data), best[1].rows(data), result.levels)
+    explain = (_explain(data), result.plan.rows(data), best[1].rows(data), result.levels)
+    assert key[0] == pytest.approx(best[0][0], abs=1e-6), explain
+    assert key[1] == pytest.approx(best[0][1], abs=1e-6), explain
+    assert key[2] == pytest.approx(best[0][2], rel=1e-7, abs=1e-6), explain
     # The evaluator's KPIs and the result's summary agree.
     summary = result.summary()
     assert summary["shared_site_ratio"] == pytest.approx(result.evaluation.shared_site_ratio)

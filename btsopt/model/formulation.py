@@ -13,7 +13,7 @@ order, each level's value fixed before the next.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -21,6 +21,7 @@ from scipy import sparse
 
 from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
 from btsopt.model.linear import LinearModel, RowBuilder
+from btsopt.model.reduction import SHARE_NEW, TokenGroup, find_token_groups, relevant_pairs
 from btsopt.plan import Plan
 from btsopt.radio import Coverage
 
@@ -70,12 +71,18 @@ class SitingModel:
     covered_index: np.ndarray
     ratio: Fraction
     unreachable: np.ndarray
+    token_groups: tuple[TokenGroup, ...] = ()
+    token_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def plan(self, values: np.ndarray) -> Plan:
-        """The plan a solution vector encodes."""
+        """The plan a solution vector encodes (tokens go to their groups' first sites)."""
         chosen = np.zeros(self.x_index.shape, dtype=bool)
         used = self.x_index >= 0
         chosen[used] = values[self.x_index[used]] > 0.5
+        for group, col in zip(self.token_groups, self.token_index, strict=True):
+            count = int(round(values[col]))
+            for j, operators in zip(group.sites[:count], group.operators[:count], strict=True):
+                chosen[j, list(operators)] = True
         return Plan(chosen)
 
     def solution(self, plan: Plan) -> np.ndarray:
@@ -93,6 +100,8 @@ class SitingModel:
         values[self.y_index[has_y]] = tenants[has_y] >= 1
         has_s = self.s_index >= 0
         values[self.s_index[has_s]] = tenants[has_s] >= 2
+        for group, col in zip(self.token_groups, self.token_index, strict=True):
+            values[col] = int((tenants[group.sites] >= 2).sum())
         # c, z, w are determined by x: fill them from the rows they appear in.
         _complete_auxiliaries(self, values)
         return values
@@ -122,7 +131,7 @@ def _cost_vectors(data: ProblemData, annuity: float) -> tuple[np.ndarray, np.nda
     return x_cost, site_cost, constant
 
 
-def build_model(data: ProblemData, coverage: Coverage) -> SitingModel:
+def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True) -> SitingModel:
     """Build the model of ``model.md`` for a scenario.
 
     Parameters
@@ -131,6 +140,9 @@ def build_model(data: ProblemData, coverage: Coverage) -> SitingModel:
         The validated scenario.
     coverage
         Its coverage matrix (see :func:`btsopt.radio.compute_coverage`).
+    aggregate
+        Replace interchangeable sharing-only sites by token counts
+        (:mod:`btsopt.model.reduction`); exact, and far easier to search.
     """
     num_sites, num_ops = data.num_sites, data.num_operators
     sites, policy, targets = data.sites, data.policy, data.targets
@@ -142,39 +154,63 @@ def build_model(data: ProblemData, coverage: Coverage) -> SitingModel:
     fixed_tenancy = existing & usable & (not policy.allow_relocation) & (
         not policy.allow_decommission
     )
-    site_used = usable.any(axis=1)
-
-    # --- columns -------------------------------------------------------
-    x_index = np.full((num_sites, num_ops), -1, dtype=np.int64)
-    x_index[usable] = np.arange(int(usable.sum()))
-    next_col = int(usable.sum())
-    y_index = np.full(num_sites, -1, dtype=np.int64)
-    y_index[site_used] = next_col + np.arange(int(site_used.sum()))
-    next_col += int(site_used.sum())
-    can_share = site_used & (usable.sum(axis=1) >= 2) & (sites.max_tenants >= 2)
-    s_index = np.full(num_sites, -1, dtype=np.int64)
-    s_index[can_share] = next_col + np.arange(int(can_share.sum()))
-    next_col += int(can_share.sum())
+    # Sites that must stay active: locked in, or existing with tenants when
+    # decommissioning is not allowed.
+    keep_site = usable.any(axis=1) & (sites.locked == LOCK_IN)
+    if not policy.allow_decommission:
+        keep_site |= usable.any(axis=1) & had_tenants
 
     need = data.hamlets.min_operators.astype(np.int64)
     soft_coverage = targets.coverage_mode == "soft"
     partial = targets.hamlet_coverage < 1.0
-    # Columns that can serve each hamlet, restricted to usable pairs.
-    usable_cols = (np.flatnonzero(usable.ravel()))  # j*K + k order matches x_index order
-    cover = coverage.matrix[:, usable_cols].tocsr()  # hamlets x x-columns
-    cover.data[:] = 1
-    reach_by_op = np.zeros((data.num_hamlets, num_ops), dtype=bool)
-    x_op = np.nonzero(usable)[1]
-    coo = cover.tocoo()
-    reach_by_op[coo.row, x_op[coo.col]] = True
+    has_c = (need > 0) & (soft_coverage or partial)
+    cover_by_op = [
+        coverage.for_operator(k).multiply(usable[:, k][None, :]).tocsc() for k in range(num_ops)
+    ]
+    reach_by_op = np.column_stack(
+        [np.asarray(cover_by_op[k].sum(axis=1)).ravel() > 0 for k in range(num_ops)]
+    )
     reachable = reach_by_op.sum(axis=1) >= need
     unreachable = np.flatnonzero(~reachable)
 
+    annuity = data.economics.annuity_factor
+    x_cost, site_cost, constant = _cost_vectors(data, annuity)
+    ratio = sharing_fraction(targets.shared_site_ratio)
+    token_groups: list[TokenGroup] = []
+    removed_pairs = np.zeros_like(usable)
+    if aggregate:
+        relevant = relevant_pairs(cover_by_op, fixed_tenancy, need, has_c)
+        token_groups, removed_pairs, _ = find_token_groups(
+            usable=usable, fixed=fixed_tenancy, existing=existing, relevant=relevant,
+            forced_active=keep_site | fixed_tenancy.any(axis=1),
+            locked_in=sites.locked == LOCK_IN, max_tenants=sites.max_tenants,
+            pair_cost=x_cost, site_cost=site_cost, sharing=ratio > 0,
+        )
+    explicit = usable & ~removed_pairs
+    site_used = explicit.any(axis=1)
+    keep_site &= site_used
+
+    # --- columns -------------------------------------------------------
+    x_index = np.full((num_sites, num_ops), -1, dtype=np.int64)
+    x_index[explicit] = np.arange(int(explicit.sum()))
+    next_col = int(explicit.sum())
+    y_index = np.full(num_sites, -1, dtype=np.int64)
+    y_index[site_used] = next_col + np.arange(int(site_used.sum()))
+    next_col += int(site_used.sum())
+    can_share = site_used & (explicit.sum(axis=1) >= 2) & (sites.max_tenants >= 2)
+    s_index = np.full(num_sites, -1, dtype=np.int64)
+    s_index[can_share] = next_col + np.arange(int(can_share.sum()))
+    next_col += int(can_share.sum())
+
+    # Columns that can serve each hamlet, restricted to explicit pairs.
+    explicit_cols = np.flatnonzero(explicit.ravel())  # j*K + k order matches x_index order
+    cover = coverage.matrix[:, explicit_cols].tocsr()  # hamlets x x-columns
+    cover.data[:] = 1
+    x_op = np.nonzero(explicit)[1]
+
     covered_index = np.full(data.num_hamlets, -1, dtype=np.int64)
-    if soft_coverage or partial:
-        needs_c = need > 0
-        covered_index[needs_c] = next_col + np.arange(int(needs_c.sum()))
-        next_col += int(needs_c.sum())
+    covered_index[has_c] = next_col + np.arange(int(has_c.sum()))
+    next_col += int(has_c.sum())
 
     # k-coverage for 1 < need < K needs z[i,k]: operator k covers i.
     middle = np.flatnonzero((need > 1) & (need < num_ops))
@@ -185,28 +221,25 @@ def build_model(data: ProblemData, coverage: Coverage) -> SitingModel:
         z_index[mask] = next_col + np.arange(int(mask.sum()))
         next_col += int(mask.sum())
 
-    ratio = sharing_fraction(targets.shared_site_ratio)
     soft_sharing = targets.sharing == "soft" and ratio > 0
     w_col = next_col if soft_sharing else -1
     next_col += int(soft_sharing)
+    token_index = next_col + np.arange(len(token_groups), dtype=np.int64)
+    next_col += len(token_groups)
     num_cols = next_col
 
     # --- bounds --------------------------------------------------------
     col_lb = np.zeros(num_cols)
     col_ub = np.ones(num_cols)
     col_lb[x_index[fixed_tenancy]] = 1.0
-    # Sites that must stay active: locked in, or existing with tenants when
-    # decommissioning is not allowed.
-    keep_site = site_used & (sites.locked == LOCK_IN)
-    if not policy.allow_decommission:
-        keep_site |= site_used & had_tenants
     col_lb[y_index[keep_site]] = 1.0
     if soft_sharing:
         col_ub[w_col] = INF
+    col_ub[token_index] = [group.sites.size for group in token_groups]
     integer = np.ones(num_cols, dtype=bool)
 
     rows = RowBuilder(num_cols)
-    xj, xk = np.nonzero(usable)
+    xj, xk = np.nonzero(explicit)
     xcols = x_index[xj, xk]
     n_x = xcols.size
     # x[j,k] - y[j] <= 0 (disaggregated linking: a tighter LP than the aggregate).
@@ -247,7 +280,7 @@ def build_model(data: ProblemData, coverage: Coverage) -> SitingModel:
         )
     if policy.allow_decommission and not policy.allow_relocation:
         # A tenancy goes only with its whole site: x[j,k] >= y[j] for existing (j,k).
-        ej, ek = np.nonzero(existing & usable)
+        ej, ek = np.nonzero(existing & explicit)
         n_e = ej.size
         rows.add_terms(
             np.r_[np.arange(n_e), np.arange(n_e)], np.r_[x_index[ej, ek], y_index[ej]],
@@ -266,13 +299,15 @@ def build_model(data: ProblemData, coverage: Coverage) -> SitingModel:
         vals = np.r_[np.full(share_sites.size, float(q)), np.full(used_sites.size, -float(p))]
         if soft_sharing:
             cols, vals = np.r_[cols, w_col], np.r_[vals, 1.0]
+        # A token shares one more site; a new-site token also adds an active one.
+        token_vals = [float(q) - (float(p) if g.kind == SHARE_NEW else 0.0) for g in token_groups]
+        cols, vals = np.r_[cols, token_index], np.r_[vals, token_vals]
         rows.add_terms(np.zeros(cols.size, dtype=np.int64), cols, vals, 1, 0.0, INF)
 
-    annuity = data.economics.annuity_factor
-    x_cost, site_cost, constant = _cost_vectors(data, annuity)
     cost = np.zeros(num_cols)
     cost[xcols] = x_cost[xj, xk]
     cost[y_index[used_sites]] = site_cost[used_sites]
+    cost[token_index] = [group.cost for group in token_groups]
     # A site no operator may use (locked out) keeps its removal costs in the
     # constant: it is emptied whatever the plan.
     if math.isfinite(targets.budget):
@@ -299,6 +334,7 @@ def build_model(data: ProblemData, coverage: Coverage) -> SitingModel:
     return SitingModel(
         linear=linear, levels=tuple(levels), x_index=x_index, y_index=y_index,
         s_index=s_index, covered_index=covered_index, ratio=ratio, unreachable=unreachable,
+        token_groups=tuple(token_groups), token_index=token_index,
     )
 
 
