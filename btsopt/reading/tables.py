@@ -57,6 +57,15 @@ def show(value: Any, limit: int = 40) -> str:
     return repr(text) if isinstance(value, str) else text.replace("\n", " ")
 
 
+def one_line(text: str, limit: int = 40) -> str:
+    """``text`` without line breaks or control characters, cut to ``limit`` characters.
+
+    For names put into messages unquoted (a column name in ``column '...'``).
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def normalise_text(value: str) -> str:
     """Strip and NFC-normalise a cell, so ids typed on different systems compare equal.
 
@@ -156,7 +165,7 @@ class Table:
         """Raise when a required column is absent, listing the columns found."""
         for column in columns:
             if not self.has(column):
-                found = ", ".join(list(self.columns)[:8]) or "none"
+                found = ", ".join(one_line(c, 20) for c in list(self.columns)[:8]) or "none"
                 if len(self.columns) > 8:
                     found += ", ..."
                 raise self.error(f"missing required column (columns found: {found})",
@@ -458,9 +467,12 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
                 name = f"column {position + 1}"
             else:
                 continue
+        if "\n" in name or "\r" in name:
+            raise ScenarioError("the header has a line break inside a column name (a quote "
+                                "that is never closed?)", file=str(path))
         if name in columns:
             raise ScenarioError("the header names this column twice", file=str(path),
-                                column=name)
+                                column=one_line(name))
         columns[name] = values
     return Table(columns, path, numbers, decimal_comma=separator != ",")
 
@@ -631,7 +643,8 @@ def _read_parquet(path: Path) -> Table:
     for name, column in zip(arrow.column_names, arrow.columns, strict=True):
         name = normalise_text(str(name))
         if name in columns:
-            raise ScenarioError("the file names this column twice", file=str(path), column=name)
+            raise ScenarioError("the file names this column twice", file=str(path),
+                                column=one_line(name))
         columns[name] = _arrow_text(column)
     geometry = [n for n in arrow.column_names if n.lower() == "geometry"]
     if geometry and "lon" not in columns and "lat" not in columns:
