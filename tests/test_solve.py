@@ -219,3 +219,17 @@ def test_solver_matches_exhaustive_enumeration(draw_data) -> None:
     assert summary["shared_site_ratio"] == pytest.approx(result.evaluation.shared_site_ratio)
     assert summary["objective"] == pytest.approx(result.evaluation.system_cost)
     assert result.lower_bound <= result.objective + 1e-6
+
+
+def test_lexicographic_levels_regression_found_by_hypothesis() -> None:
+    # Soft coverage and soft sharing, relocation allowed: HiGHS once returned the
+    # start vector with the next level's optimum value; the solver must re-check.
+    draws = iter([
+        2, 3, 2, 0.0, 0.0, 0.0, 0.0, 0.0, True, False, True, 2, 1, 2, True, False, False, False,
+        0, 1, 0, 1, 1, 1, 0, 0, 0, "any", False, 1.0, 0.3, "soft", 6000.0, "soft", 1.5, 0, 1,
+        0, 0, 0, 800.0, 800.0, 800.0, True, True,
+    ])
+    data = _random_scenario(lambda strategy: next(draws))
+    result = solve(data, SolveParams(**EXACT))
+    key = _lexicographic_key(data, result.evaluation)
+    assert key == pytest.approx((-1.0, 0.0, 2060.419535745946))

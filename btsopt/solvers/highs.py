@@ -82,6 +82,9 @@ def solve_highs(
         for flag in model.integer
     ]
     h.passModel(lp)
+    # A hint is only a start: a vector that breaks a row would mislead HiGHS.
+    if hint is not None and model.max_violation(np.asarray(hint, dtype=float)) > 1e-9:
+        hint = None
     if hint is not None:
         solution = highspy.HighsSolution()
         solution.col_value = list(np.asarray(hint, dtype=float))
@@ -102,6 +105,12 @@ def solve_highs(
         label = FEASIBLE
     else:
         label = UNKNOWN
+    if has_solution and hint is not None and abs(model.value(values) - objective) > 1e-6 * max(
+        1.0, abs(objective)
+    ):
+        # Seen with HiGHS 1.16: after setSolution it may report the optimum's
+        # value with the start vector's columns. Solve again without the start.
+        return solve_highs(model, params, None)
     bound = float(info.mip_dual_bound) if model.integer.any() else objective
     if label == OPTIMAL and not math.isfinite(bound):
         bound = objective
