@@ -54,7 +54,14 @@ from btsopt.data import (
 )
 from btsopt.errors import ScenarioError
 from btsopt.reading.checks import far_points, robust_centre
-from btsopt.reading.tables import Table, decode_text, normalise_text, read_table, show
+from btsopt.reading.tables import (
+    Table,
+    decode_text,
+    normalise_text,
+    one_line,
+    read_table,
+    show,
+)
 
 _TOP_KEYS = (
     "name", "description", "currency", "targets", "economics", "policy", "radio",
@@ -97,7 +104,7 @@ class _Toml:
                 close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.7)
                 hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
                 self.warnings.append(
-                    f"{self.path}: unknown key '{prefix}{key}' ignored{hint}"
+                    f"{self.path}: unknown key '{prefix}{one_line(str(key))}' ignored{hint}"
                 )
 
     def section(self, doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -258,6 +265,8 @@ def _read_operators(
         op_id = toml.text(entry, "id", None, prefix)
         if not op_id:
             raise toml.error(prefix + "id", "must not be empty")
+        if not op_id.isprintable():
+            raise toml.error(prefix + "id", f"{show(op_id)} must be one line of printable text")
         if ";" in op_id:
             # allowed_operators separates ids with ';'.
             raise toml.error(prefix + "id", f"{show(op_id)} must not contain ';'")

@@ -54,7 +54,7 @@ def show(value: Any, limit: int = 40) -> str:
     text = str(value) if isinstance(value, str) else repr(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return repr(text) if isinstance(value, str) else text.replace("\n", " ")
+    return repr(text) if isinstance(value, str) else one_line(text, limit)
 
 
 def one_line(text: str, limit: int = 40) -> str:

@@ -414,3 +414,13 @@ def test_errors_have_no_traceback_for_unreadable_table(
     assert main(["validate", str(tiny_copy)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a folder" in err
+
+
+def test_control_characters_stay_out_of_messages(tiny_copy: Path) -> None:
+    _edit(tiny_copy, 'currency = "VND_million"', 'currency = "VND_million"\n"a\\nb" = 1')
+    (warning,) = read_scenario(tiny_copy).warnings
+    assert "\n" not in warning and "a\\nb" in warning
+    _edit(tiny_copy, 'id = "beta"', 'id = "be\\nta"')
+    with pytest.raises(ScenarioError, match="one line") as caught:
+        read_scenario(tiny_copy)
+    assert "\n" not in str(caught.value)
