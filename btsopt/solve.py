@@ -29,6 +29,7 @@ from btsopt.solvers.base import (
     BackendParams,
     BackendResult,
 )
+from btsopt.solvers.core import solve_core
 from btsopt.solvers.cpsat import solve_cpsat
 from btsopt.solvers.highs import solve_highs
 from btsopt.solvers.scip import solve_scip
@@ -36,6 +37,7 @@ from btsopt.solvers.scip import solve_scip
 Backend = Callable[..., BackendResult]
 
 BACKENDS: dict[str, Backend] = {
+    "core": solve_highs,  # per-level fallback; single-level models go to solve_core
     "highs": solve_highs,
     "scip": solve_scip,
     "cpsat": solve_cpsat,
@@ -211,6 +213,8 @@ def solve(
         level_model = linear.with_objective(level.objective, level.offset)
         if level_model.num_cols == 0:
             outcome = _solve_empty(level_model, params.backend)
+        elif params.backend == "core" and len(model.levels) == 1:
+            outcome = solve_core(model, data, backend_params, values)
         else:
             outcome = backend(level_model, backend_params, values)
         levels.append({

@@ -61,6 +61,13 @@ class SitingModel:
         The sharing target as an exact fraction p/q.
     unreachable
         Hamlets whose coverage rule no usable (site, operator) pair can meet.
+    token_groups, token_index
+        Aggregated sharing-only sites and their count columns.
+    coverage_rows, sharing_row, budget_row
+        Where those rows sit in ``linear.matrix`` (``-1``: absent).
+    plain_coverage
+        Coverage rows are ``sum x >= 1`` over ``x`` columns only (no ``c``,
+        ``z`` or shortfall columns): the structure the fast core exploits.
     """
 
     linear: LinearModel
@@ -73,6 +80,10 @@ class SitingModel:
     unreachable: np.ndarray
     token_groups: tuple[TokenGroup, ...] = ()
     token_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    coverage_rows: slice = field(default_factory=lambda: slice(0, 0))
+    sharing_row: int = -1
+    budget_row: int = -1
+    plain_coverage: bool = True
 
     def plan(self, values: np.ndarray) -> Plan:
         """The plan a solution vector encodes (tokens go to their groups' first sites)."""
@@ -287,12 +298,16 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
             np.r_[np.ones(n_e), -np.ones(n_e)], n_e, 0.0, INF,
         )
 
+    coverage_start = rows.num_rows
     _add_coverage_rows(
         rows, data, cover, x_op, need, covered_index, z_index, reachable, middle,
         soft_coverage, partial, fixed_lb=col_lb,
     )
 
+    coverage_rows = slice(coverage_start, rows.num_rows)
+    sharing_row = -1
     if ratio > 0:
+        sharing_row = rows.num_rows
         # q * sum s - p * sum y (+ w) >= 0  <=>  shared / active >= p / q.
         p, q = ratio.numerator, ratio.denominator
         cols = np.r_[s_index[share_sites], y_index[used_sites]]
@@ -310,7 +325,9 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
     cost[token_index] = [group.cost for group in token_groups]
     # A site no operator may use (locked out) keeps its removal costs in the
     # constant: it is emptied whatever the plan.
+    budget_row = -1
     if math.isfinite(targets.budget):
+        budget_row = rows.num_rows
         rows.add_block(sparse.csr_matrix(cost.reshape(1, -1)), -INF, targets.budget - constant)
 
     matrix, row_lb, row_ub = rows.build()
@@ -335,6 +352,8 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
         linear=linear, levels=tuple(levels), x_index=x_index, y_index=y_index,
         s_index=s_index, covered_index=covered_index, ratio=ratio, unreachable=unreachable,
         token_groups=tuple(token_groups), token_index=token_index,
+        coverage_rows=coverage_rows, sharing_row=sharing_row, budget_row=budget_row,
+        plain_coverage=not (has_c.any() or middle.size or soft_sharing),
     )
 
 

@@ -1,0 +1,185 @@
+"""Lagrangian relaxation of the coverage rows and the sharing row.
+
+With multipliers u >= 0 on ``cover x >= demand`` and lambda >= 0 on the
+sharing row ``q S - p Y + tokens >= 0``, the relaxed problem splits into one
+choice per site (the best operator subset) and one per token group, so
+
+    L(u, lambda) = u . demand + sum_sites min_T value(T) + sum_tokens min(0, reduced) * ub
+
+is a valid lower bound for every u, lambda >= 0. Subgradient ascent with
+the Held-Karp step (a few sparse products per iteration) improves it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from btsopt.solvers.core.structure import CoreStructure
+
+
+@dataclass
+class LagrangianState:
+    """Multipliers and the relaxed solution they give."""
+
+    u: np.ndarray
+    lam: float
+    bound: float
+    choice: np.ndarray  # best subset per site
+    site_values: np.ndarray  # (n, M) values of every subset
+    token_counts: np.ndarray
+
+
+def _site_base(core: CoreStructure, u: np.ndarray) -> np.ndarray:
+    """(sites x subsets) values at lambda = 0; infeasible subsets are inf."""
+    reward = core.cover.T @ u  # per x column: multipliers of the rows it covers
+    pair = core.pair_cost.copy()
+    has = core.x_col >= 0
+    pair[has] -= reward[core.x_col[has]]
+    size = core.size
+    values = core.site_cost[:, None] * (size[None, :] >= 1) + pair @ core.subsets.T.astype(float)
+    return np.where(core.feasible, values, np.inf)
+
+
+def _sharing_shift(core: CoreStructure) -> np.ndarray:
+    """d value / d lambda per (site, subset): -(q [shared] - p [active])."""
+    size = core.size
+    shares = (size[None, :] >= 2) & (core.s_col >= 0)[:, None]
+    return -(core.q * shares - core.p * (size[None, :] >= 1)).astype(float)
+
+
+def _at_lambda(core, u, base, shift, lam) -> LagrangianState:
+    values = base + lam * shift if core.q else base
+    choice = np.argmin(values, axis=1)
+    best = values[np.arange(values.shape[0]), choice]
+    token_reduced = core.token_cost - lam * core.token_coef
+    token_counts = np.where(token_reduced < 0, core.token_ub, 0.0)
+    bound = (
+        float(u @ core.demand) + float(best.sum())
+        + float(np.minimum(token_reduced, 0) @ core.token_ub) + core.offset
+    )
+    return LagrangianState(u=u, lam=lam, bound=bound, choice=choice, site_values=values,
+                           token_counts=token_counts)
+
+
+def _sharing_activity(core: CoreStructure, state: LagrangianState) -> float:
+    size = core.size[state.choice]
+    return float(core.q * ((size >= 2) & (core.s_col >= 0)).sum() - core.p * (size >= 1).sum()
+                 + core.token_coef @ state.token_counts)
+
+
+def _lambda_cap(core: CoreStructure) -> float:
+    """A price per unit of sharing above which nothing changes any more."""
+    if not core.q:
+        return 0.0
+    prices = [0.0]
+    if core.token_cost.size:
+        prices.append(float(np.max(core.token_cost / np.maximum(core.token_coef, 1e-9))))
+    finite = core.pair_cost[core.x_col >= 0]
+    prices.append(float(core.site_cost.max(initial=0) + finite.max(initial=0) * 2) / 1.0)
+    return max(prices) * 1.5 + 1.0
+
+
+def evaluate_relaxation(core: CoreStructure, u: np.ndarray, lam: float | None = None
+                        ) -> LagrangianState:
+    """L(u, lambda) and its minimisers; ``lam=None`` maximises over lambda.
+
+    L is concave and piecewise linear in lambda, its slope the sharing row's
+    activity, so the best lambda is found by bisection on that slope.
+    """
+    base = _site_base(core, u)
+    shift = _sharing_shift(core) if core.q else None
+    if not core.q:
+        return _at_lambda(core, u, base, shift, 0.0)
+    if lam is not None:
+        return _at_lambda(core, u, base, shift, lam)
+    lo, hi = 0.0, _lambda_cap(core)
+    best = _at_lambda(core, u, base, shift, lo)
+    if _sharing_activity(core, best) >= 0:
+        return best
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        state = _at_lambda(core, u, base, shift, mid)
+        if state.bound > best.bound:
+            best = state
+        if _sharing_activity(core, state) < 0:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-9 * max(1.0, hi):
+            break
+    for lam_end in (lo, hi):
+        state = _at_lambda(core, u, base, shift, lam_end)
+        if state.bound > best.bound:
+            best = state
+    return best
+
+
+def subgradient(
+    core: CoreStructure,
+    upper_bound: float,
+    *,
+    iterations: int = 400,
+    time_limit: float = 10.0,
+    start: LagrangianState | None = None,
+    on_state=None,
+) -> LagrangianState:
+    """Subgradient ascent on u (with lambda maximised exactly at each step);
+    returns the best state seen.
+
+    Parameters
+    ----------
+    upper_bound
+        Cost of a known plan (for the step size; ``inf`` uses a guess).
+    on_state
+        Called with each improving state (used to run primal heuristics).
+    """
+    deadline = time.perf_counter() + time_limit
+    state = start if start is not None else evaluate_relaxation(core, _initial_multipliers(core))
+    best = state
+    theta, stall = 1.0, 0
+    u = state.u.copy()
+    for _ in range(iterations):
+        if time.perf_counter() > deadline:
+            break
+        chosen = core.subsets[state.choice]
+        x = np.zeros(core.x_site.size)
+        has = core.x_col >= 0
+        x[core.x_col[has]] = chosen[has]
+        g_u = core.demand - core.cover @ x
+        # Rows over-covered with u at 0 cannot go lower: drop them from the norm.
+        g_u[(u <= 0) & (g_u < 0)] = 0.0
+        norm = float(g_u @ g_u)
+        if norm <= 1e-12:
+            break  # the relaxed solution covers every row exactly: no better bound
+        target = upper_bound if np.isfinite(upper_bound) else best.bound + abs(best.bound) * 0.05 + 1
+        step = theta * max(target - state.bound, 1e-6 * max(1.0, abs(target))) / norm
+        u = np.maximum(0.0, u + step * g_u)
+        state = evaluate_relaxation(core, u)
+        if state.bound > best.bound + 1e-9 * max(1.0, abs(best.bound)):
+            best, stall = state, 0
+            if on_state is not None:
+                on_state(state)
+        else:
+            stall += 1
+            if stall >= 20:
+                theta, stall = theta / 2, 0
+                if theta < 1e-4:
+                    break
+    return best
+
+
+def _initial_multipliers(core: CoreStructure) -> np.ndarray:
+    """u_i = min over columns covering i of (cost per row it covers)."""
+    csc = core.cover.tocsc()
+    counts = np.diff(csc.indptr).astype(float)
+    full = core.pair_cost[core.x_site, core.x_op] + core.site_cost[core.x_site]
+    per_row = np.where(counts > 0, full / np.maximum(counts, 1), np.inf)
+    csr = core.cover
+    u = np.zeros(csr.shape[0])
+    nonempty = np.flatnonzero(np.diff(csr.indptr) > 0)
+    if nonempty.size:
+        u[nonempty] = np.minimum.reduceat(per_row[csr.indices], csr.indptr[nonempty])
+    return np.maximum(u, 0.0)

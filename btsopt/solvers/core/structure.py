@@ -1,0 +1,148 @@
+"""The site-by-site structure of a :class:`SitingModel`, as the core sees it.
+
+Relaxing the coverage rows and the sharing row leaves one tiny problem per
+site: which subset T of operators to install. With K operators there are
+2**K subsets, so every site's best choice is a row minimum over a small
+(sites x subsets) matrix — the whole Lagrangian subproblem is a handful of
+numpy operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from btsopt.data import ProblemData
+from btsopt.model import SitingModel
+from btsopt.model.reduction import SHARE_NEW
+
+
+@dataclass(frozen=True, eq=False)
+class CoreStructure:
+    """Per-site view of a model whose coverage rows are plain covers.
+
+    Modelled sites are those with a ``y`` column; index ``n`` below runs over them.
+
+    Attributes
+    ----------
+    site : (n,) data site index.
+    y_col, s_col : (n,) columns of y and s (``-1``: no s).
+    x_col : (n, K) column of x (``-1``: pair not modelled).
+    site_cost : (n,) cost of y.
+    pair_cost : (n, K) cost of x (0 where not modelled).
+    subsets : (M, K) membership of the 2**K operator subsets.
+    feasible : (n, M) subsets a site may take on its own.
+    cover : CSR coverage rows x x-columns; ``demand`` their right-hand sides.
+    x_site, x_op : per x column, its modelled site and operator.
+    token_cost, token_coef, token_ub, token_col : aggregated sharing tokens.
+    p, q : sharing target p/q (``q == 0``: no sharing row).
+    """
+
+    site: np.ndarray
+    y_col: np.ndarray
+    s_col: np.ndarray
+    x_col: np.ndarray
+    site_cost: np.ndarray
+    pair_cost: np.ndarray
+    subsets: np.ndarray
+    feasible: np.ndarray
+    cover: sparse.csr_matrix
+    demand: np.ndarray
+    x_site: np.ndarray
+    x_op: np.ndarray
+    token_cost: np.ndarray
+    token_coef: np.ndarray
+    token_ub: np.ndarray
+    token_col: np.ndarray
+    p: int
+    q: int
+    offset: float
+
+    @property
+    def num_sites(self) -> int:
+        return self.site.size
+
+    @property
+    def size(self) -> np.ndarray:
+        """Tenants in each subset."""
+        return self.subsets.sum(axis=1)
+
+    def values_from_choice(self, choice: np.ndarray, tokens: np.ndarray, num_cols: int) -> np.ndarray:
+        """Full column vector for a subset per site and token counts."""
+        values = np.zeros(num_cols)
+        chosen = self.subsets[choice]  # (n, K)
+        has = self.x_col >= 0
+        values[self.x_col[has]] = chosen[has]
+        size = chosen.sum(axis=1)
+        values[self.y_col] = size >= 1
+        with_s = self.s_col >= 0
+        values[self.s_col[with_s]] = size[with_s] >= 2
+        values[self.token_col] = tokens
+        return values
+
+
+def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | None:
+    """Extract the per-site structure, or ``None`` when the model is not of that form.
+
+    The core needs plain cover rows (no partial or soft coverage, no
+    k-of-K rules with auxiliary columns, no soft sharing).
+    """
+    if not model.plain_coverage or len(model.levels) != 1:
+        return None
+    linear = model.linear
+    num_ops = data.num_operators
+    if num_ops > 8:
+        return None
+    modelled = np.flatnonzero(model.y_index >= 0)
+    y_col = model.y_index[modelled]
+    s_col = model.s_index[modelled]
+    x_col = model.x_index[modelled]
+    cost = linear.objective
+    has = x_col >= 0
+    pair_cost = np.where(has, cost[np.where(has, x_col, 0)], 0.0)
+    site_cost = cost[y_col]
+    fixed = has & (linear.col_lb[np.where(has, x_col, 0)] > 0.5)
+    forced = linear.col_lb[y_col] > 0.5
+
+    subsets = ((np.arange(2**num_ops)[:, None] >> np.arange(num_ops)[None, :]) & 1).astype(bool)
+    size = subsets.sum(axis=1)
+    allowed = ~(subsets[None, :, :] & ~has[:, None, :]).any(axis=2)
+    keeps_fixed = ~(fixed[:, None, :] & ~subsets[None, :, :]).any(axis=2)
+    within_cap = size[None, :] <= data.sites.max_tenants[modelled][:, None]
+    feasible = allowed & keeps_fixed & within_cap
+    feasible[forced, 0] = False
+    policy = data.policy
+    if policy.allow_decommission and not policy.allow_relocation:
+        # A site's existing tenancies go only together with the whole site.
+        must = data.tenancies[modelled] & has
+        together = ~(must[:, None, :] & ~subsets[None, :, :]).any(axis=2)
+        feasible &= together | (size[None, :] == 0)
+
+    num_x = int((model.x_index >= 0).sum())
+    block = linear.matrix[model.coverage_rows]
+    if block.shape[0] and block[:, num_x:].nnz:
+        return None
+    cover = block[:, :num_x].tocsr()
+    x_site = np.empty(num_x, dtype=np.int64)
+    x_op = np.empty(num_x, dtype=np.int64)
+    rows_n, cols_k = np.nonzero(has)
+    x_site[x_col[rows_n, cols_k]] = rows_n
+    x_op[x_col[rows_n, cols_k]] = cols_k
+
+    ratio = model.ratio
+    p, q = (ratio.numerator, ratio.denominator) if model.sharing_row >= 0 else (0, 0)
+    groups = model.token_groups
+    token_coef = np.array(
+        [q - (p if g.kind == SHARE_NEW else 0) for g in groups], dtype=float
+    )
+    return CoreStructure(
+        site=modelled, y_col=y_col, s_col=s_col, x_col=x_col, site_cost=site_cost,
+        pair_cost=pair_cost, subsets=subsets, feasible=feasible, cover=cover,
+        demand=linear.row_lb[model.coverage_rows].astype(float), x_site=x_site, x_op=x_op,
+        token_cost=cost[model.token_index].astype(float), token_coef=token_coef,
+        token_ub=linear.col_ub[model.token_index].astype(float),
+        token_col=model.token_index, p=int(p), q=int(q), offset=float(linear.offset),
+    )
+
