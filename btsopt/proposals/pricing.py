@@ -272,8 +272,17 @@ def marginal_price(
     ratio = (shared + 1) / active
     raised_data = replace(data, targets=replace(
         data.targets, shared_site_ratio=ratio, sharing="hard"), warnings=())
-    raised = solve(raised_data, params, coverage=coverage,
-                   hint=share_more(data, base.plan, ratio) or base.plan)
+    nearest = share_more(data, base.plan, ratio)
+    raised = solve(raised_data, params, coverage=coverage, hint=nearest or base.plan)
+    if raised.is_feasible() and nearest is not None:
+        # Optima are rarely unique: when the base plus its cheapest extra
+        # sharing is as cheap as the solver's plan, report that one, so that
+        # "shared next" is the one step rather than a reshuffle of equals.
+        near = evaluate(raised_data, nearest)
+        if not near.violations and near.system_cost <= raised.objective + 1e-9 * max(
+                1.0, abs(raised.objective)):
+            raised = replace(raised, plan=nearest, evaluation=near,
+                             objective=float(near.system_cost))
     if not raised.is_feasible():
         return MarginalPrice(base, ratio, raised, None, None, None,
                              message=f"no plan reaches the raised target ({raised.status}: "
@@ -445,6 +454,7 @@ def compare_with_optimal(
     marginal: bool = True,
     coverage: Coverage | None = None,
     evaluation: ProposalEvaluation | None = None,
+    optimal: Result | None = None,
 ) -> Comparison:
     """Solve with and without the proposal's decisions and price the difference.
 
@@ -463,6 +473,9 @@ def compare_with_optimal(
         Precomputed coverage.
     evaluation
         The proposal's evaluation, when already at hand.
+    optimal
+        The unrestricted optimum, when already solved (to compare several
+        proposals against one solve).
 
     Returns
     -------
@@ -472,7 +485,9 @@ def compare_with_optimal(
     coverage = coverage if coverage is not None else compute_coverage(data)
     pe = evaluation if evaluation is not None else evaluate_proposal(data, proposal)
     # An admissible proposal is a feasible start for the unrestricted solve.
-    optimal = solve(data, params, coverage=coverage, hint=pe.plan if pe.admissible else None)
+    if optimal is None:
+        optimal = solve(data, params, coverage=coverage,
+                        hint=pe.plan if pe.admissible else None)
 
     completion = completion_ev = None
     completion_cost = completion_bound = None
