@@ -26,7 +26,6 @@ Two kinds of problems are told apart:
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -681,7 +680,3 @@ def format_proposal_text(
     else:
         lines.append("violations: none (the outcome meets every rule and target)")
     return "\n".join(lines)
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None

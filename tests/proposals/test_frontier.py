@@ -119,3 +119,21 @@ def test_frontier_cli_bad_ratios(tmp_path, capsys, ratios):
 
 def test_frontier_site_opex_constant():
     assert SITE_OPEX == pytest.approx(805.2097678729731)
+
+
+def test_consistency_carries_cheaper_plans_down_and_bounds_up(tiny):
+    from btsopt.proposals.frontier import FrontierPoint, _consistent
+    from btsopt.proposals.pricing import share_more
+
+    optimum = frontier(tiny, ratios=[0.3], params=EXACT).points[0]
+    dearer = share_more(tiny, optimum.plan, 1.0)  # all three shared: feasible at 0
+    points = [
+        FrontierPoint(0.0, "feasible", 1.0, TINY_COSTS[1.0], 4000.0, 1.0, plan=dearer),
+        FrontierPoint(0.3, "optimal", 1 / 3, TINY_OPTIMUM, 5800.0, 1.0, plan=optimum.plan),
+    ]
+    low, high = _consistent(tiny, points)
+    assert low.cost == pytest.approx(TINY_OPTIMUM) and low.plan is optimum.plan
+    assert "next point" in low.note
+    assert high.lower_bound == 5800.0
+    lifted = _consistent(tiny, [replace(points[0], lower_bound=5900.0), points[1]])
+    assert lifted[1].lower_bound == pytest.approx(5826.048839364865)
