@@ -332,7 +332,7 @@ def _resolve_table_path(
             raise toml.error(f"tables.{key}", "required key is missing")
         return None
     value = tables[key]
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
         raise toml.error(f"tables.{key}", f"must be a file name, got {show(value)}")
     # Relative to the TOML file, as the spec says; kept unresolved so messages stay short.
     return toml.path.parent / value.strip()

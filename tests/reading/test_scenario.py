@@ -424,3 +424,10 @@ def test_control_characters_stay_out_of_messages(tiny_copy: Path) -> None:
     with pytest.raises(ScenarioError, match="one line") as caught:
         read_scenario(tiny_copy)
     assert "\n" not in str(caught.value)
+
+
+def test_table_name_with_a_line_break(tiny_copy: Path) -> None:
+    _edit(tiny_copy, 'sites = "sites.csv"', 'sites = "sites\\n.csv"')
+    with pytest.raises(ScenarioError, match="must be a file name") as caught:
+        read_scenario(tiny_copy)
+    assert caught.value.column == "tables.sites" and "\n" not in str(caught.value)
