@@ -32,14 +32,37 @@ class LagrangianState:
     token_counts: np.ndarray
 
 
+def _split(core: CoreStructure, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Multipliers of the cover rows and of the site-cover rows."""
+    m = core.cover.shape[0]
+    return u[:m], u[m:]
+
+
+def demands(core: CoreStructure) -> np.ndarray:
+    """Right-hand sides of all relaxed rows (cover rows, then site-cover rows)."""
+    return np.concatenate([core.demand, core.site_demand])
+
+
+def activities(core: CoreStructure, choice: np.ndarray) -> np.ndarray:
+    """Left-hand sides of all relaxed rows for a subset choice per site."""
+    chosen = core.subsets[choice]
+    x = np.zeros(core.x_site.size)
+    has = core.x_col >= 0
+    x[core.x_col[has]] = chosen[has]
+    active = chosen.any(axis=1).astype(float)
+    return np.concatenate([core.cover @ x, core.site_cover @ active])
+
+
 def _site_base(core: CoreStructure, u: np.ndarray) -> np.ndarray:
     """(sites x subsets) values at lambda = 0; infeasible subsets are inf."""
-    reward = core.cover.T @ u  # per x column: multipliers of the rows it covers
+    u_cover, u_site = _split(core, u)
+    reward = core.cover.T @ u_cover  # per x column: multipliers of the rows it covers
     pair = core.pair_cost.copy()
     has = core.x_col >= 0
     pair[has] -= reward[core.x_col[has]]
     size = core.size
-    values = core.site_cost[:, None] * (size[None, :] >= 1) + pair @ core.subsets.T.astype(float)
+    site = core.site_cost - core.site_cover.T @ u_site
+    values = site[:, None] * (size[None, :] >= 1) + pair @ core.subsets.T.astype(float)
     return np.where(core.feasible, values, np.inf)
 
 
@@ -57,7 +80,7 @@ def _at_lambda(core, u, base, shift, lam) -> LagrangianState:
     token_reduced = core.token_cost - lam * core.token_coef
     token_counts = np.where(token_reduced < 0, core.token_ub, 0.0)
     bound = (
-        float(u @ core.demand) + float(best.sum())
+        float(u @ demands(core)) + float(best.sum())
         + float(np.minimum(token_reduced, 0) @ core.token_ub) + core.offset
     )
     return LagrangianState(u=u, lam=lam, bound=bound, choice=choice, site_values=values,
@@ -144,11 +167,7 @@ def subgradient(
     for _ in range(iterations):
         if time.perf_counter() > deadline:
             break
-        chosen = core.subsets[state.choice]
-        x = np.zeros(core.x_site.size)
-        has = core.x_col >= 0
-        x[core.x_col[has]] = chosen[has]
-        g_u = core.demand - core.cover @ x
+        g_u = demands(core) - activities(core, state.choice)
         # Rows over-covered with u at 0 cannot go lower: drop them from the norm.
         g_u[(u <= 0) & (g_u < 0)] = 0.0
         norm = float(g_u @ g_u)
@@ -182,4 +201,5 @@ def _initial_multipliers(core: CoreStructure) -> np.ndarray:
     nonempty = np.flatnonzero(np.diff(csr.indptr) > 0)
     if nonempty.size:
         u[nonempty] = np.minimum.reduceat(per_row[csr.indices], csr.indptr[nonempty])
-    return np.maximum(u, 0.0)
+    # Site-cover rows start at zero: the cover rows already price the sites.
+    return np.concatenate([np.maximum(u, 0.0), np.zeros(core.site_cover.shape[0])])

@@ -100,7 +100,7 @@ def solve_core(
         calls["n"] += 1
         if calls["n"] % 5 and calls["n"] > 3:
             return
-        reward = core.cover.T @ state.u
+        reward = core.cover.T @ state.u[: core.cover.shape[0]]
         rank = core.pair_cost[core.x_site, core.x_op] - reward
         found = construct(core, np.maximum(rank, 0.0) + 1e-6)
         if found is not None:

@@ -35,6 +35,7 @@ class CoreStructure:
     subsets : (M, K) membership of the 2**K operator subsets.
     feasible : (n, M) subsets a site may take on its own.
     cover : CSR coverage rows x x-columns; ``demand`` their right-hand sides.
+    site_cover : CSR site-cover rows (some covering site active) x modelled sites.
     x_site, x_op : per x column, its modelled site and operator.
     token_cost, token_coef, token_ub, token_col : aggregated sharing tokens.
     p, q : sharing target p/q (``q == 0``: no sharing row).
@@ -50,6 +51,8 @@ class CoreStructure:
     feasible: np.ndarray
     cover: sparse.csr_matrix
     demand: np.ndarray
+    site_cover: sparse.csr_matrix
+    site_demand: np.ndarray
     x_site: np.ndarray
     x_op: np.ndarray
     token_cost: np.ndarray
@@ -131,6 +134,16 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
     x_site[x_col[rows_n, cols_k]] = rows_n
     x_op[x_col[rows_n, cols_k]] = cols_k
 
+    site_block = linear.matrix[model.site_cover_rows].tocsc()
+    y_position = np.full(linear.num_cols, -1, dtype=np.int64)
+    y_position[y_col] = np.arange(y_col.size)
+    site_coo = site_block.tocoo()
+    if site_coo.nnz and np.any(y_position[site_coo.col] < 0):
+        return None
+    site_cover = sparse.csr_matrix(
+        (site_coo.data, (site_coo.row, y_position[site_coo.col])),
+        shape=(site_block.shape[0], y_col.size),
+    )
     ratio = model.ratio
     p, q = (ratio.numerator, ratio.denominator) if model.sharing_row >= 0 else (0, 0)
     groups = model.token_groups
@@ -140,7 +153,8 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
     return CoreStructure(
         site=modelled, y_col=y_col, s_col=s_col, x_col=x_col, site_cost=site_cost,
         pair_cost=pair_cost, subsets=subsets, feasible=feasible, cover=cover,
-        demand=linear.row_lb[model.coverage_rows].astype(float), x_site=x_site, x_op=x_op,
+        demand=linear.row_lb[model.coverage_rows].astype(float), site_cover=site_cover,
+        site_demand=linear.row_lb[model.site_cover_rows].astype(float), x_site=x_site, x_op=x_op,
         token_cost=cost[model.token_index].astype(float), token_coef=token_coef,
         token_ub=linear.col_ub[model.token_index].astype(float),
         token_col=model.token_index, p=int(p), q=int(q), offset=float(linear.offset),
