@@ -58,7 +58,7 @@ def test_tiny_optimum_by_hand() -> None:
     assert result.summary()["status"] == "optimal"
 
 
-@pytest.mark.parametrize("backend", ["highs", "scip", "cpsat"])
+@pytest.mark.parametrize("backend", ["highs", "scip", "cpsat", "core"])
 def test_every_backend_finds_the_tiny_optimum(backend: str) -> None:
     data = read_scenario(TINY)
     result = solve(data, SolveParams(backend=backend, **EXACT))
@@ -198,12 +198,13 @@ def _enumerate(data: ProblemData):
     return best
 
 
+@pytest.mark.parametrize("backend", ["highs", "core"])
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
-def test_solver_matches_exhaustive_enumeration(draw_data) -> None:
+def test_solver_matches_exhaustive_enumeration(backend: str, draw_data) -> None:
     data = _random_scenario(draw_data.draw)
     best = _enumerate(data)
-    result = solve(data, SolveParams(**EXACT))
+    result = solve(data, SolveParams(backend=backend, **EXACT))
     if best is None:
         assert result.status == "infeasible"
         return
