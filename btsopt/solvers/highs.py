@@ -90,6 +90,9 @@ def solve_highs(
         solution.col_value = list(np.asarray(hint, dtype=float))
         solution.value_valid = True
         h.setSolution(solution)
+    # HiGHS keeps one thread pool per process; another thread count (an earlier
+    # solve with other settings) needs the pool rebuilt, or the run fails.
+    highspy.Highs.resetGlobalScheduler(True)
     h.run()
 
     status = h.getModelStatus()
