@@ -354,8 +354,11 @@ def plain_highs(
         if status == highspy.HighsModelStatus.kInfeasible:
             return INFEASIBLE, None, INF, INF
         has = info.primal_solution_status >= 1
-        values = np.asarray(h.getSolution().col_value) if has else None
-        obj = float(info.objective_function_value) if has else INF
+        # Every variable is integral: report the cost of the rounded plan, not
+        # the solver's value with its tolerances (75.9999999 for 76).
+        values = np.round(np.asarray(h.getSolution().col_value)) if has else None
+        obj = (sum(coef * values[c] for c, coef in objective.items()) + constant
+               if has else INF)
         bound = float(info.mip_dual_bound)
         label = OPTIMAL if status == highspy.HighsModelStatus.kOptimal else (
             FEASIBLE if has else UNKNOWN)

@@ -1,0 +1,75 @@
+"""Markdown tables of ``btsopt bench`` CSV files (used to write benchmarks/README.md).
+
+Usage::
+
+    PYTHONPATH=. python benchmarks/report.py benchmarks/reports/scp-20s.csv [MORE.csv ...]
+
+Prints one table per instance (objective, gap and time of each solver, and the
+best known value) and one summary line per solver.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from btsopt.bench.runner import read_csv, summarize
+
+
+def _num(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def instance_table(rows: list[dict]) -> str:
+    """One line per instance, a column group per solver."""
+    solvers = list(dict.fromkeys(r["solver"] for r in rows))
+    instances = list(dict.fromkeys(r["instance"] for r in rows))
+    index = {(r["instance"], r["solver"]): r for r in rows}
+    head = ["instance", "best known"]
+    for solver in solvers:
+        head += [f"{solver} objective", "gap", "time s"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in instances:
+        best = next((r["best_known"] for r in rows if r["instance"] == name), None)
+        cells = [name, _num(best, ",.6g")]
+        for solver in solvers:
+            row = index.get((name, solver))
+            if row is None:
+                cells += ["", "", ""]
+                continue
+            objective = _num(row["objective"], ",.2f")
+            if row["status"] not in ("optimal", "feasible"):
+                objective = row["status"]
+            cells += [objective, _num(row["gap"], ".2%"), _num(row["wall_time_s"], ".2f")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_table(rows: list[dict]) -> str:
+    """One line per solver: counts, mean gaps and times."""
+    head = ["solver", "runs", "optimal", "with plan", "at best known", "mean gap",
+            "max gap", "mean gap to best", "mean time s", "sh. geo. mean s", "total s",
+            "max peak MB"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in summarize(rows):
+        at_best = f"{s['at_best']}/{s['with_best']}" if s["with_best"] else "-"
+        lines.append("| " + " | ".join([
+            s["solver"], str(s["runs"]), str(s["optimal"]), str(s["with_plan"]), at_best,
+            _num(s["mean_gap"], ".3%"), _num(s["max_gap"], ".2%"),
+            _num(s["mean_gap_to_best"], ".3%"), _num(s["mean_time_s"], ".2f"),
+            _num(s["sgm_time_s"], ".2f"), _num(s["total_time_s"], ".0f"),
+            _num(s["max_peak_rss_mb"], ".0f"),
+        ]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    rows = [row for path in argv for row in read_csv(Path(path))]
+    print(summary_table(rows))
+    print()
+    print(instance_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
