@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out", help="output folder (default: out)")
     p.add_argument("--time-limit", type=float, default=180.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--backend", default="highs", help="highs (default), scip or cpsat")
+    p.add_argument("--backend", default="core", help="core (default), highs, scip or cpsat")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--gap", type=float, default=1e-3,
                    help="relative gap at which a plan counts as optimal (default 0.001)")

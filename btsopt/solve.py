@@ -44,7 +44,7 @@ BACKENDS: dict[str, Backend] = {
 }
 """Exact backends by name; each takes ``(LinearModel, BackendParams, hint)``."""
 
-DEFAULT_BACKEND = "highs"
+DEFAULT_BACKEND = "core"
 
 
 class VerificationError(RuntimeError):
@@ -58,7 +58,7 @@ class SolveParams:
     Attributes
     ----------
     backend
-        Name in :data:`BACKENDS` (default ``highs``, chosen by measurement).
+        Name in :data:`BACKENDS` (default ``core``, chosen by measurement).
     time_limit
         Wall-clock seconds for the whole solve.
     seed

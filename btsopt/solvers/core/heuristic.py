@@ -39,14 +39,17 @@ def _can_take(core: CoreStructure, n: int, row: np.ndarray) -> bool:
     return bool(core.feasible[n, _subset_index(row[None, :])[0]])
 
 
-def greedy_cover(core: CoreStructure, rank_cost: np.ndarray | None = None) -> np.ndarray | None:
-    """Cover every row, cheapest pair per newly covered row first.
+def greedy_cover(core: CoreStructure, multipliers: np.ndarray | None = None) -> np.ndarray | None:
+    """Cover every row, best pair per newly covered row first.
 
     Parameters
     ----------
-    rank_cost
-        Per x column cost used for ranking (true pair cost when ``None``);
-        the site cost of an idle site is always added.
+    multipliers
+        Lagrangian multipliers (cover rows, then site-cover rows). Without
+        them a pair is ranked by cost per newly covered row (Chvatal); with
+        them by its reduced cost ``gamma`` over the rows still open, as in
+        Caprara-Fischetti-Toth: ``gamma / gain`` when positive, else
+        ``gamma * gain``.
     """
     chosen = _initial(core)
     csc = core.cover.tocsc()
@@ -55,17 +58,26 @@ def greedy_cover(core: CoreStructure, rank_cost: np.ndarray | None = None) -> np
     x = np.zeros(core.x_site.size)
     x[core.x_col[has]] = chosen[has]
     need -= core.cover @ x
-    pair_rank = core.pair_cost[core.x_site, core.x_op] if rank_cost is None else rank_cost
+    pair_rank = core.pair_cost[core.x_site, core.x_op]
+    site_rank = core.site_cost
+    u_cover = None
+    if multipliers is not None:
+        u_cover = multipliers[: core.cover.shape[0]]
+        site_rank = core.site_cost - core.site_cover.T @ multipliers[core.cover.shape[0] :]
     active = chosen.any(axis=1)
 
     def score(col: int) -> float:
         rows = csc.indices[csc.indptr[col] : csc.indptr[col + 1]]
-        gain = int((need[rows] > 1e-9).sum())
+        open_rows = rows[need[rows] > 1e-9]
+        gain = open_rows.size
         if gain == 0:
             return np.inf
         site = core.x_site[col]
-        extra = 0.0 if active[site] else core.site_cost[site]
-        return (max(pair_rank[col], 0.0) + extra) / gain
+        gamma = pair_rank[col] + (0.0 if active[site] else site_rank[site])
+        if u_cover is None:
+            return max(gamma, 0.0) / gain
+        gamma -= float(u_cover[open_rows].sum())
+        return gamma / gain if gamma > 0 else gamma * gain
 
     heap = [(score(c), c) for c in range(core.x_site.size) if x[c] < 0.5]
     heap = [item for item in heap if np.isfinite(item[0])]
@@ -185,9 +197,9 @@ def plan_cost(core: CoreStructure, chosen: np.ndarray, tokens: np.ndarray) -> fl
     )
 
 
-def construct(core: CoreStructure, rank_cost: np.ndarray | None = None):
+def construct(core: CoreStructure, multipliers: np.ndarray | None = None):
     """Greedy cover, redundancy removal, sharing repair; ``None`` if it fails."""
-    chosen = greedy_cover(core, rank_cost)
+    chosen = greedy_cover(core, multipliers)
     if chosen is None:
         return None
     chosen = remove_redundant(core, chosen)

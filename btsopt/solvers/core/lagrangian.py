@@ -164,8 +164,13 @@ def subgradient(
     best = state
     theta, stall = 1.0, 0
     u = state.u.copy()
-    for _ in range(iterations):
+    history: list[float] = []
+    for iteration in range(iterations):
         if time.perf_counter() > deadline:
+            break
+        # Stop when the last 100 iterations raised the bound by under 1e-5.
+        history.append(best.bound)
+        if iteration >= 100 and best.bound - history[-100] <= 1e-5 * max(1.0, abs(best.bound)):
             break
         g_u = demands(core) - activities(core, state.choice)
         # Rows over-covered with u at 0 cannot go lower: drop them from the norm.

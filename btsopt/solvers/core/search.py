@@ -89,27 +89,34 @@ def solve_core(
 
     if hint is not None and linear.max_violation(hint) <= 1e-7:
         incumbent = (linear.value(hint), np.asarray(hint, dtype=float))
+    known_bound = -math.inf
     first = construct(core)
     if first is not None:
         offer(first[0], first[1])
 
-    calls = {"n": 0}
+    calls = {"n": 0, "seconds": 0.0}
 
     def on_state(state: LagrangianState) -> None:
-        # Re-run the greedy on Lagrangian reduced costs now and then.
+        # Re-run the greedy on Lagrangian reduced costs now and then, spending
+        # at most a third of the time so far on it.
         calls["n"] += 1
-        if calls["n"] % 5 and calls["n"] > 3:
+        elapsed = time.perf_counter() - start
+        if (calls["n"] % 5 and calls["n"] > 3) or calls["seconds"] > elapsed / 3:
             return
-        reward = core.cover.T @ state.u[: core.cover.shape[0]]
-        rank = core.pair_cost[core.x_site, core.x_op] - reward
-        found = construct(core, np.maximum(rank, 0.0) + 1e-6)
+        tic = time.perf_counter()
+        found = construct(core, state.u)
         if found is not None:
             offer(found[0], found[1])
+        calls["seconds"] += time.perf_counter() - tic
 
     upper = incumbent[0] if incumbent else math.inf
-    budget = min(max(0.25 * params.time_limit, 1.0), 60.0)
+    budget = min(max(0.2 * params.time_limit, 1.0), 60.0)
     state = subgradient(core, upper, iterations=2000, time_limit=budget, on_state=on_state)
-    lower = state.bound
+    integral = _objective_is_integral(core)
+    lower = max(state.bound, known_bound)
+    if integral:
+        # Every plan's cost is a whole number: round the bound up.
+        lower = math.ceil(lower - 1e-6)
     if incumbent is None:
         # No plan from the heuristics: let branch and cut find one.
         outcome = solve_highs(linear, replace(params, time_limit=max(deadline - time.perf_counter(), 0.05)), hint)
@@ -120,7 +127,6 @@ def solve_core(
     if relative_gap(best_cost, lower) <= params.gap:
         return _result(OPTIMAL, best_values, best_cost, min(lower, best_cost), start)
 
-    integral = _objective_is_integral(core)
     slack = 1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(best_cost))
     fixed = _fixings(core, state, best_cost - slack)
     if fixed is None:
@@ -142,12 +148,19 @@ def solve_core(
     if remaining <= 0.05:
         return _result(FEASIBLE, best_values, best_cost, lower, start)
     # Search only for plans better than the incumbent; stop at the requested gap.
-    outcome = solve_highs(reduced, replace(params, time_limit=remaining), best_values)
+    # The cutoff lets HiGHS prune every node that cannot beat the incumbent.
+    cutoff = {"objective_bound": best_cost - slack + 1e-9 * max(1.0, abs(best_cost))}
+    outcome = solve_highs(
+        reduced, replace(params, time_limit=remaining, extra={**params.extra, **cutoff}),
+        best_values,
+    )
     if outcome.status == INFEASIBLE:
         return _result(OPTIMAL, best_values, best_cost, best_cost, start)
     if outcome.has_solution and outcome.objective < best_cost - 1e-9:
         best_cost, best_values = outcome.objective, outcome.values
     bound = max(lower, min(best_cost, outcome.bound)) if math.isfinite(outcome.bound) else lower
+    if integral:
+        bound = math.ceil(bound - 1e-6)
     status = OPTIMAL if relative_gap(best_cost, bound) <= params.gap else FEASIBLE
     return _result(status, best_values, best_cost, min(bound, best_cost), start)
 
