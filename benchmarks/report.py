@@ -4,8 +4,11 @@ Usage::
 
     PYTHONPATH=. python benchmarks/report.py benchmarks/reports/scp-20s.csv [MORE.csv ...]
 
-Prints one table per instance (objective, gap and time of each solver, and the
-best known value) and one summary line per solver.
+Prints one summary line per solver and one table line per instance (objective,
+gap and time of each solver; the best known value, the best plan and the best
+bound of any run). "Best" is the best-known value where
+``benchmarks/best_known.csv`` has one, else the best plan any run in the given
+files found.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from btsopt.bench.instances import natural_key
 from btsopt.bench.runner import read_csv, summarize
 
 
@@ -20,18 +24,40 @@ def _num(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _best(rows: list[dict], name: str) -> tuple[float | None, float | None, float | None]:
+    """Best known value, best objective found and best bound of any run, for an instance."""
+    mine = [r for r in rows if r["instance"] == name]
+    known = next((r["best_known"] for r in mine if r["best_known"] is not None), None)
+    found = min((r["objective"] for r in mine if r["objective"] is not None), default=None)
+    bound = max((r["lower_bound"] for r in mine if r["lower_bound"] is not None), default=None)
+    return known, found, bound
+
+
+def with_best_found(rows: list[dict]) -> list[dict]:
+    """Rows whose ``gap_to_best`` is measured against the best plan any run found
+    where no best-known value exists (generated instances)."""
+    out = []
+    for row in rows:
+        known, found, _ = _best(rows, row["instance"])
+        row = dict(row)
+        if known is None and found is not None and row["objective"] is not None:
+            row["gap_to_best"] = (row["objective"] - found) / max(abs(found), 1e-12)
+        out.append(row)
+    return out
+
+
 def instance_table(rows: list[dict]) -> str:
     """One line per instance, a column group per solver."""
     solvers = list(dict.fromkeys(r["solver"] for r in rows))
-    instances = list(dict.fromkeys(r["instance"] for r in rows))
+    instances = sorted(dict.fromkeys(r["instance"] for r in rows), key=natural_key)
     index = {(r["instance"], r["solver"]): r for r in rows}
-    head = ["instance", "best known"]
+    head = ["instance", "best known", "best found", "best bound"]
     for solver in solvers:
         head += [f"{solver} objective", "gap", "time s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in instances:
-        best = next((r["best_known"] for r in rows if r["instance"] == name), None)
-        cells = [name, _num(best, ",.6g")]
+        known, found, bound = _best(rows, name)
+        cells = [name, _num(known, ",.6g"), _num(found, ",.2f"), _num(bound, ",.2f")]
         for solver in solvers:
             row = index.get((name, solver))
             if row is None:
@@ -47,11 +73,11 @@ def instance_table(rows: list[dict]) -> str:
 
 def summary_table(rows: list[dict]) -> str:
     """One line per solver: counts, mean gaps and times."""
-    head = ["solver", "runs", "optimal", "with plan", "at best known", "mean gap",
+    head = ["solver", "runs", "optimal", "with plan", "at best", "mean gap",
             "max gap", "mean gap to best", "mean time s", "sh. geo. mean s", "total s",
             "max peak MB"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for s in summarize(rows):
+    for s in summarize(with_best_found(rows)):
         at_best = f"{s['at_best']}/{s['with_best']}" if s["with_best"] else "-"
         lines.append("| " + " | ".join([
             s["solver"], str(s["runs"]), str(s["optimal"]), str(s["with_plan"]), at_best,

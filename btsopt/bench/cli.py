@@ -6,7 +6,7 @@ Examples::
         --time-limit 20 --csv out/bench.csv --json out/bench.json --plot out/profile.png
     btsopt bench S M --solver plain-highs --solver plain-cpsat --time-limit 60 --workers 2
     btsopt bench scp --settings settings.toml --seeds 0,1,2 --scheduler tcp://host:8786
-    btsopt bench-plot out/bench.csv out/profile.png
+    btsopt bench-plot out/bench.csv [more.csv ...] out/profile.png
 """
 
 from __future__ import annotations
@@ -149,12 +149,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_plot(args: argparse.Namespace) -> int:
-    from btsopt.bench.plot import plot_csv
+    from btsopt.bench.plot import DEFAULT_THRESHOLDS, performance_profile
+    from btsopt.bench.runner import read_csv
 
-    if not Path(args.csv).is_file():
-        raise ScenarioError("no such file", file=args.csv)
-    thresholds = tuple(float(t) for t in _split(args.gaps)) if args.gaps else None
-    plot_csv(args.csv, args.out, *([thresholds] if thresholds else []))
+    rows = []
+    for path in args.csv:
+        if not Path(path).is_file():
+            raise ScenarioError("no such file", file=path)
+        rows += read_csv(path)
+    if not rows:
+        raise ScenarioError("no runs in the CSV file(s)")
+    thresholds = tuple(float(t) for t in _split(args.gaps)) or DEFAULT_THRESHOLDS
+    performance_profile(rows, args.out, thresholds)
     print(f"wrote {args.out}")
     return 0
 
@@ -195,8 +201,8 @@ def add_bench_parser(subparsers) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print only the averages")
     p.set_defaults(func=cmd_bench)
 
-    p = subparsers.add_parser("bench-plot", help="performance profile of a bench CSV")
-    p.add_argument("csv")
+    p = subparsers.add_parser("bench-plot", help="performance profile of bench CSV files")
+    p.add_argument("csv", nargs="+", help="CSV file(s) written by btsopt bench --csv")
     p.add_argument("out", help="PNG file")
     p.add_argument("--gaps", action="append", default=[], metavar="G[,G...]",
                    help="gap thresholds, one panel each (default 0.0001,0.01,0.05)")

@@ -86,8 +86,14 @@ def cache_dir() -> Path:
     return Path(env) if env else benchmarks_dir() / "instances" / "cache"
 
 
-def _natural_key(name: str) -> tuple:
-    # scp41 < scp42 < ... < scp49 < scp410: numbers compare as numbers.
+def natural_key(name: str) -> tuple:
+    # OR-Library order: class, then number (scp41 < ... < scp49 < scp410 < scp51 < scpa1).
+    match = re.fullmatch(r"scp([0-9a-z])(\d+)", name)
+    if match:
+        return ("scp", match[1], int(match[2]))
+    family = _FAMILY.match(name)
+    if family:  # S < M < L < XL
+        return ("family", SIZES.index(family["size"]), family["variant"], family["seed"] or "")
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
@@ -120,7 +126,7 @@ def scp_files() -> list[Path]:
     folder = scp_dir()
     if not folder.is_dir():
         return []
-    return sorted(folder.glob("scp*.txt"), key=lambda p: _natural_key(p.stem))
+    return sorted(folder.glob("scp*.txt"), key=lambda p: natural_key(p.stem))
 
 
 def instance_sets() -> dict[str, list[str]]:
