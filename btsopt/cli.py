@@ -76,6 +76,7 @@ RESULT_HEADER = (
 
 def cmd_solve(args: argparse.Namespace) -> int:
     from btsopt.outputs import write_result
+    from btsopt.progress import terminal_progress
     from btsopt.solve import SolveParams, solve
 
     data = _read(args.scenario)
@@ -97,7 +98,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
-    result = solve(data, params)
+    progress = terminal_progress(args.quiet, args.log_json)
+    try:
+        result = solve(data, params, progress=progress)
+    finally:
+        progress.close()
     write_result(data, result, out)
     print(RESULT_HEADER)
     print(_result_row(data.name, result))
@@ -200,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="backend option, repeatable")
     p.add_argument("--log", action="store_true", help="show the backend's log")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no live progress line")
+    p.add_argument("--log-json", metavar="FILE", help="write progress events as JSON lines")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("evaluate", help="score a plan or a proposal without solving")

@@ -8,7 +8,10 @@ returned; a disagreement is a bug and raises :class:`VerificationError`.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,6 +22,7 @@ import numpy as np
 from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
 from btsopt.evaluation import evaluate
 from btsopt.model import SitingModel, build_model
+from btsopt.progress import Progress
 from btsopt.radio import Coverage, compute_coverage
 from btsopt.result import Result
 from btsopt.solvers.base import (
@@ -162,6 +166,7 @@ def solve(
     *,
     coverage: Coverage | None = None,
     hint: Any = None,
+    progress: Progress | None = None,
 ) -> Result:
     """Find the least-cost plan that meets the scenario's targets.
 
@@ -175,6 +180,9 @@ def solve(
         Precomputed coverage (computed from ``data`` when omitted).
     hint
         A :class:`~btsopt.plan.Plan` to start from (a warm start).
+    progress
+        Receives live events; its stop request (Ctrl-C while solving, from the
+        main thread) ends the search with the best plan found so far.
 
     Returns
     -------
@@ -183,6 +191,32 @@ def solve(
         ``infeasible`` (with the reason in ``message``) when no plan exists.
     """
     params = params or SolveParams()
+    progress = progress if progress is not None else Progress()
+    with _stop_on_interrupt(progress):
+        return _solve(data, params, coverage, hint, progress)
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(progress: Progress):
+    """While solving, the first Ctrl-C asks the solver to stop and keep its best
+    plan; a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame) -> None:
+        if progress.stop_requested:
+            raise KeyboardInterrupt
+        progress.request_stop()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     start = time.perf_counter()
     coverage = coverage if coverage is not None else compute_coverage(data)
     model = build_model(data, coverage)
@@ -195,20 +229,22 @@ def solve(
 
     backend = BACKENDS[params.backend]
     linear = model.linear
+    progress.ratio_of = lambda vector: _shared_ratio(model, vector)
     values = None if hint is None else model.solution(hint)
     levels: list[dict[str, Any]] = []
     outcome: BackendResult | None = None
     all_exact = True
     for number, level in enumerate(model.levels):
         remaining = params.time_limit - (time.perf_counter() - start)
-        if remaining <= 0.05:
+        if remaining <= 0.05 or progress.stop_requested:
             break
+        progress.reset_level(level.name)
         # Earlier levels get at most half of what is left, so cost always gets time.
         last = number == len(model.levels) - 1
         share = remaining if last else remaining / 2
         backend_params = BackendParams(
             time_limit=share, seed=params.seed, workers=params.workers, gap=params.gap,
-            extra=dict(params.options), log=params.log,
+            extra=dict(params.options), log=params.log, progress=progress,
         )
         level_model = linear.with_objective(level.objective, level.offset)
         if level_model.num_cols == 0:
@@ -232,7 +268,21 @@ def solve(
             linear = linear.with_row(level.objective, -math.inf, achieved + 1e-6 * max(1, abs(achieved)))
 
     elapsed = time.perf_counter() - start
-    if outcome is None or not outcome.has_solution or len(levels) < len(model.levels):
+    stopped_early = outcome is not None and outcome.has_solution and len(levels) < len(model.levels)
+    if stopped_early:
+        # An earlier level's plan meets every hard rule; its cost was not
+        # minimised, so no bound on cost is claimed.
+        plan = model.plan(values)
+        evaluation = evaluate(data, plan)
+        if evaluation.violations:
+            raise VerificationError("; ".join(evaluation.violations))
+        return Result(
+            status=FEASIBLE, plan=plan, objective=float(evaluation.system_cost),
+            lower_bound=-math.inf, wall_time=elapsed, backend=params.backend,
+            evaluation=evaluation, levels=tuple(levels),
+            message="stopped before the cost was minimised (interrupted or out of time)",
+        )
+    if outcome is None or not outcome.has_solution:
         status = INFEASIBLE if outcome is not None and outcome.status == INFEASIBLE else UNKNOWN
         message = (
             "the solver proved that no plan meets the coverage rule, the sharing target, the "
@@ -255,7 +305,18 @@ def solve(
         lower_bound=min(float(outcome.bound), float(evaluation.system_cost)),
         wall_time=time.perf_counter() - start, backend=params.backend,
         evaluation=evaluation, levels=tuple(levels),
+        message="interrupted: the best plan found so far" if progress.stop_requested else "",
     )
+
+
+def _shared_ratio(model: SitingModel, values: np.ndarray) -> float | None:
+    """Shared-site ratio of a solution vector (for progress lines)."""
+    try:
+        tenants = model.plan(np.asarray(values, dtype=float)).tenancies.sum(axis=1)
+    except (IndexError, ValueError):
+        return None
+    active = int((tenants >= 1).sum())
+    return float((tenants >= 2).sum() / active) if active else 0.0
 
 
 def with_time_limit(params: SolveParams, seconds: float) -> SolveParams:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,9 @@ class BackendParams:
         Backend-specific options (``name -> value``), passed through as is.
     log
         Print the backend's own log.
+    progress
+        A :class:`btsopt.progress.Progress` receiving events and carrying
+        the stop request, or ``None``.
     """
 
     time_limit: float = 180.0
@@ -36,6 +40,17 @@ class BackendParams:
     gap: float = 1e-4
     extra: dict[str, object] = field(default_factory=dict)
     log: bool = False
+    progress: Any = None
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once the user asked the run to stop (Ctrl-C)."""
+        return bool(self.progress is not None and self.progress.stop_requested)
+
+    def report(self, phase: str, objective=None, bound=None, values=None) -> None:
+        """Pass what the backend knows to the progress reporter, if any."""
+        if self.progress is not None:
+            self.progress.update(phase, objective=objective, bound=bound, values=values)
 
 
 @dataclass(frozen=True, eq=False)

@@ -50,6 +50,21 @@ def _domain_bound(value: float, fallback: int) -> int:
     return int(value) if math.isfinite(value) else fallback
 
 
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    """Reports each CP-SAT solution and stops the search on request."""
+
+    def __init__(self, params: BackendParams, offset: float) -> None:
+        super().__init__()
+        self.params = params
+        self.offset = offset
+
+    def on_solution_callback(self) -> None:
+        self.params.report("cpsat", objective=self.objective_value + self.offset,
+                           bound=self.best_objective_bound + self.offset)
+        if self.params.stop_requested:
+            self.stop_search()
+
+
 def solve_cpsat(
     model: LinearModel, params: BackendParams, hint: np.ndarray | None = None
 ) -> BackendResult:
@@ -96,7 +111,7 @@ def solve_cpsat(
     solver.parameters.log_search_progress = bool(params.log)
     for name, value in params.extra.items():
         setattr(solver.parameters, name, value)
-    status = solver.solve(cp)
+    status = solver.solve(cp, _Reporter(params, model.offset) if params.progress is not None else None)
 
     label = {
         cp_model.OPTIMAL: OPTIMAL,

@@ -39,6 +39,25 @@ def _new_highs() -> highspy.Highs:
         os.close(saved)
 
 
+def _subscribe(h: highspy.Highs, params: BackendParams) -> None:
+    """Report incumbents and bounds; honour a stop request at HiGHS's next check."""
+
+    def on_solution(event) -> None:
+        out = event.data_out
+        params.report("highs", objective=out.objective_function_value,
+                      values=np.asarray(out.mip_solution, dtype=float))
+
+    def on_check(event) -> None:
+        out = event.data_out
+        params.report("highs", bound=out.mip_dual_bound)
+        if params.stop_requested:
+            event.data_in.user_interrupt = True
+
+    h.cbMipImprovingSolution.subscribe(on_solution)
+    h.cbMipInterrupt.subscribe(on_check)
+    h.cbSimplexInterrupt.subscribe(on_check)
+
+
 def solve_highs(
     model: LinearModel, params: BackendParams, hint: np.ndarray | None = None
 ) -> BackendResult:
@@ -90,6 +109,8 @@ def solve_highs(
         solution.col_value = list(np.asarray(hint, dtype=float))
         solution.value_valid = True
         h.setSolution(solution)
+    if params.progress is not None:
+        _subscribe(h, params)
     # HiGHS keeps one thread pool per process; another thread count (an earlier
     # solve with other settings) needs the pool rebuilt, or the run fails.
     highspy.Highs.resetGlobalScheduler(True)

@@ -148,6 +148,7 @@ def subgradient(
     time_limit: float = 10.0,
     start: LagrangianState | None = None,
     on_state=None,
+    should_stop=None,
 ) -> LagrangianState:
     """Subgradient ascent on u (with lambda maximised exactly at each step);
     returns the best state seen.
@@ -158,6 +159,8 @@ def subgradient(
         Cost of a known plan (for the step size; ``inf`` uses a guess).
     on_state
         Called with each improving state (used to run primal heuristics).
+    should_stop
+        Returns True when the run must end now (Ctrl-C).
     """
     deadline = time.perf_counter() + time_limit
     state = start if start is not None else evaluate_relaxation(core, _initial_multipliers(core))
@@ -166,7 +169,7 @@ def subgradient(
     u = state.u.copy()
     history: list[float] = []
     for iteration in range(iterations):
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or (should_stop is not None and should_stop()):
             break
         # Stop when the last 100 iterations raised the bound by under 1e-5.
         history.append(best.bound)

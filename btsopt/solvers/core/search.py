@@ -86,6 +86,7 @@ def solve_core(
         cost = linear.value(values)
         if incumbent is None or cost < incumbent[0] - 1e-9:
             incumbent = (cost, values)
+            params.report("heuristic", objective=cost, values=values)
 
     if hint is not None and linear.max_violation(hint) <= 1e-7:
         incumbent = (linear.value(hint), np.asarray(hint, dtype=float))
@@ -103,6 +104,7 @@ def solve_core(
         elapsed = time.perf_counter() - start
         if (calls["n"] % 5 and calls["n"] > 3) or calls["seconds"] > elapsed / 3:
             return
+        params.report("lagrangian", bound=state.bound)
         tic = time.perf_counter()
         found = construct(core, state.u)
         if found is not None:
@@ -111,7 +113,8 @@ def solve_core(
 
     upper = incumbent[0] if incumbent else math.inf
     budget = min(max(0.2 * params.time_limit, 1.0), 60.0)
-    state = subgradient(core, upper, iterations=2000, time_limit=budget, on_state=on_state)
+    state = subgradient(core, upper, iterations=2000, time_limit=budget, on_state=on_state,
+                        should_stop=lambda: params.stop_requested)
     integral = _objective_is_integral(core)
     lower = max(state.bound, known_bound)
     if integral:
@@ -145,7 +148,7 @@ def solve_core(
     reduced = replace(linear, col_lb=col_lb, col_ub=col_ub)
 
     remaining = deadline - time.perf_counter()
-    if remaining <= 0.05:
+    if remaining <= 0.05 or params.stop_requested:
         return _result(FEASIBLE, best_values, best_cost, lower, start)
     # Search only for plans better than the incumbent; stop at the requested gap.
     # The cutoff lets HiGHS prune every node that cannot beat the incumbent.
