@@ -3,6 +3,7 @@
 Usage::
 
     PYTHONPATH=. python benchmarks/report.py benchmarks/reports/scp-20s.csv [MORE.csv ...]
+    PYTHONPATH=. python benchmarks/report.py "A.csv#plain-highs,plain-cpsat" B.csv
 
 Prints one summary line per solver and one table line per instance (objective,
 gap and time of each solver; the best known value, the best plan and the best
@@ -14,14 +15,15 @@ files found.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from btsopt.bench.instances import natural_key
-from btsopt.bench.runner import read_csv, summarize
+from btsopt.bench.runner import read_runs, summarize
 
 
 def _num(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+    if value is None:
+        return "-"
+    return format(0.0 if abs(value) < 1e-9 else value, spec)  # no "-0.000%"
 
 
 def _best(rows: list[dict], name: str) -> tuple[float | None, float | None, float | None]:
@@ -90,7 +92,7 @@ def summary_table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    rows = [row for path in argv for row in read_csv(Path(path))]
+    rows = [row for spec in argv for row in read_runs(spec)]
     print(summary_table(rows))
     print()
     print(instance_table(rows))

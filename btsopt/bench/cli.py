@@ -150,13 +150,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_bench_plot(args: argparse.Namespace) -> int:
     from btsopt.bench.plot import DEFAULT_THRESHOLDS, performance_profile
-    from btsopt.bench.runner import read_csv
+    from btsopt.bench.runner import read_runs
 
-    rows = []
-    for path in args.csv:
-        if not Path(path).is_file():
-            raise ScenarioError("no such file", file=path)
-        rows += read_csv(path)
+    rows = [row for spec in args.csv for row in read_runs(spec)]
     if not rows:
         raise ScenarioError("no runs in the CSV file(s)")
     thresholds = tuple(float(t) for t in _split(args.gaps)) or DEFAULT_THRESHOLDS
@@ -202,7 +198,8 @@ def add_bench_parser(subparsers) -> None:
     p.set_defaults(func=cmd_bench)
 
     p = subparsers.add_parser("bench-plot", help="performance profile of bench CSV files")
-    p.add_argument("csv", nargs="+", help="CSV file(s) written by btsopt bench --csv")
+    p.add_argument("csv", nargs="+", metavar="CSV[#SOLVER,...]",
+                   help="CSV file(s) written by btsopt bench --csv; '#solvers' keeps only those")
     p.add_argument("out", help="PNG file")
     p.add_argument("--gaps", action="append", default=[], metavar="G[,G...]",
                    help="gap thresholds, one panel each (default 0.0001,0.01,0.05)")

@@ -402,6 +402,18 @@ def write_csv(rows: list[dict[str, Any]], path: str | Path) -> None:
             writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in RECORD_FIELDS})
 
 
+def read_runs(spec: str) -> list[dict[str, Any]]:
+    """Rows of ``FILE.csv`` or of chosen solvers only: ``FILE.csv#plain-highs,plain-cpsat``."""
+    path, _, chosen = spec.partition("#")
+    if not Path(path).is_file():
+        raise ScenarioError("no such file", file=path)
+    rows = read_csv(path)
+    if chosen:
+        keep = {name.strip() for name in chosen.split(",")}
+        rows = [row for row in rows if row["solver"] in keep]
+    return rows
+
+
 def read_csv(path: str | Path) -> list[dict[str, Any]]:
     """Rows of a CSV written by :func:`write_csv`, numbers typed back."""
     numeric = {"objective", "lower_bound", "gap", "best_known", "gap_to_best", "wall_time_s",
