@@ -14,58 +14,70 @@ Typical use::
     print(result.cost(), result.gap, result.summary()["shared_site_ratio"])
 """
 
-from btsopt.data import (
-    Economics,
-    Hamlets,
-    Operator,
-    Policy,
-    ProblemData,
-    Radio,
-    Sites,
-    Targets,
-)
-from btsopt.errors import PlanError, ScenarioError
-from btsopt.evaluation import Evaluation, evaluate
-from btsopt.frames import ResultFrames, result_frames
-from btsopt.model import LinearModel, SitingModel, build_model
-from btsopt.outputs import render_html, write_result
-from btsopt.plan import Plan, read_plan_csv
-from btsopt.radio import Coverage, compute_coverage, path_loss_db
-from btsopt.reading import read_scenario
-from btsopt.result import Result
-from btsopt.solve import BACKENDS, SolveParams, VerificationError, solve
+import importlib
+from typing import Any
+
+# Names are loaded on first use (PEP 562), so that `btsopt --help` and the
+# command line do not pay for pandas, OR-Tools and HiGHS before they need them.
+_EXPORTS: dict[str, str] = {
+    "BACKENDS": "btsopt.solve",
+    "build_model": "btsopt.model",
+    "compare_with_optimal": "btsopt.proposals",
+    "Comparison": "btsopt.proposals",
+    "compute_coverage": "btsopt.radio",
+    "Coverage": "btsopt.radio",
+    "Economics": "btsopt.data",
+    "evaluate": "btsopt.evaluation",
+    "evaluate_proposal": "btsopt.proposals",
+    "Evaluation": "btsopt.evaluation",
+    "frontier": "btsopt.proposals",
+    "Frontier": "btsopt.proposals",
+    "Hamlets": "btsopt.data",
+    "highest_reachable_ratio": "btsopt.proposals",
+    "LinearModel": "btsopt.model",
+    "marginal_price": "btsopt.proposals",
+    "MarginalPrice": "btsopt.proposals",
+    "Operator": "btsopt.data",
+    "path_loss_db": "btsopt.radio",
+    "Plan": "btsopt.plan",
+    "PlanError": "btsopt.errors",
+    "Policy": "btsopt.data",
+    "ProblemData": "btsopt.data",
+    "Progress": "btsopt.progress",
+    "Proposal": "btsopt.proposals",
+    "ProposalEvaluation": "btsopt.proposals",
+    "Radio": "btsopt.data",
+    "read_orlib": "btsopt.reading.orlib",
+    "read_plan_csv": "btsopt.plan",
+    "read_proposal": "btsopt.proposals",
+    "read_scenario": "btsopt.reading",
+    "render_html": "btsopt.outputs",
+    "Result": "btsopt.result",
+    "result_frames": "btsopt.frames",
+    "ResultFrames": "btsopt.frames",
+    "ScenarioError": "btsopt.errors",
+    "Sites": "btsopt.data",
+    "SitingModel": "btsopt.model",
+    "solve": "btsopt.solve",
+    "SolveParams": "btsopt.solve",
+    "Targets": "btsopt.data",
+    "VerificationError": "btsopt.solve",
+    "write_result": "btsopt.outputs",
+}
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "BACKENDS",
-    "Coverage",
-    "Economics",
-    "Evaluation",
-    "Hamlets",
-    "LinearModel",
-    "Operator",
-    "Plan",
-    "PlanError",
-    "Policy",
-    "ProblemData",
-    "Radio",
-    "Result",
-    "ResultFrames",
-    "ScenarioError",
-    "Sites",
-    "SitingModel",
-    "SolveParams",
-    "Targets",
-    "VerificationError",
-    "build_model",
-    "compute_coverage",
-    "evaluate",
-    "path_loss_db",
-    "read_plan_csv",
-    "read_scenario",
-    "render_html",
-    "result_frames",
-    "solve",
-    "write_result",
-]
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'btsopt' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

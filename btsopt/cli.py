@@ -7,6 +7,7 @@ file, row and field on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -75,6 +76,7 @@ RESULT_HEADER = (
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    from btsopt.diagnose import check_resources, explain_infeasibility
     from btsopt.outputs import write_result
     from btsopt.progress import terminal_progress
     from btsopt.solve import SolveParams, solve
@@ -98,11 +100,18 @@ def cmd_solve(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
+    check_resources(data)  # fail early with an estimate, not an out-of-memory kill
     progress = terminal_progress(args.quiet, args.log_json)
     try:
         result = solve(data, params, progress=progress)
     finally:
         progress.close()
+    if result.status == "infeasible" and "cannot meet their coverage rule" not in result.message:
+        # Say which target or rule binds: short solves with one constraint relaxed.
+        diagnosis = explain_infeasibility(data, time_limit=min(30.0, args.time_limit),
+                                          params=params)
+        if diagnosis.reasons:
+            result = dataclasses.replace(result, message=diagnosis.message)
     write_result(data, result, out)
     print(RESULT_HEADER)
     print(_result_row(data.name, result))

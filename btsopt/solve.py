@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
+from btsopt.diagnose import explain_infeasibility
 from btsopt.evaluation import evaluate
 from btsopt.model import SitingModel, build_model
 from btsopt.progress import Progress
@@ -222,6 +223,9 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     model = build_model(data, coverage)
     reason = _precheck(data, model)
     if reason:
+        # Name the hamlets with their nearest site and path loss, the conflicts.
+        diagnosis = explain_infeasibility(data, coverage, search=False)
+        reason = diagnosis.message if diagnosis.reasons else reason
         return Result(
             status=INFEASIBLE, plan=None, objective=math.inf, lower_bound=math.inf,
             wall_time=time.perf_counter() - start, backend=params.backend, message=reason,

@@ -112,7 +112,7 @@ def solve_core(
         calls["seconds"] += time.perf_counter() - tic
 
     upper = incumbent[0] if incumbent else math.inf
-    budget = min(max(0.2 * params.time_limit, 1.0), 60.0)
+    budget = min(max(0.2 * params.time_limit, 1.0), 120.0)
     state = subgradient(core, upper, iterations=2000, time_limit=budget, on_state=on_state,
                         should_stop=lambda: params.stop_requested)
     integral = _objective_is_integral(core)
@@ -151,8 +151,12 @@ def solve_core(
     if remaining <= 0.05 or params.stop_requested:
         return _result(FEASIBLE, best_values, best_cost, lower, start)
     # Search only for plans better than the incumbent; stop at the requested gap.
-    # The cutoff lets HiGHS prune every node that cannot beat the incumbent.
-    cutoff = {"objective_bound": best_cost - slack + 1e-9 * max(1.0, abs(best_cost))}
+    # The cutoff lets HiGHS prune every node that cannot beat the incumbent; on
+    # large models its objective propagation stalls the root heuristics (seen
+    # on the XL family, past the time limit), so it is kept for small ones.
+    cutoff = {}
+    if int((reduced.col_ub > reduced.col_lb).sum()) <= 20_000:
+        cutoff = {"objective_bound": best_cost - slack + 1e-9 * max(1.0, abs(best_cost))}
     outcome = solve_highs(
         reduced, replace(params, time_limit=remaining, extra={**params.extra, **cutoff}),
         best_values,
