@@ -15,6 +15,8 @@ Typical use::
 """
 
 import importlib
+import sys
+import types
 from typing import Any
 
 # Names are loaded on first use (PEP 562), so that `btsopt --help` and the
@@ -68,6 +70,22 @@ _EXPORTS: dict[str, str] = {
 __version__ = "0.1.0"
 
 __all__ = sorted(_EXPORTS)
+
+
+class _Package(types.ModuleType):
+    """The package object: importing the submodule ``btsopt.solve`` must not
+    replace the function ``btsopt.solve`` (``from btsopt.solve import ...``
+    still reaches the module through ``sys.modules``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and name in _EXPORTS and (
+            value.__name__ == f"{__name__}.{name}"
+        ):
+            value = getattr(value, name, value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

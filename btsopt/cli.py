@@ -155,6 +155,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.plan:
         plan = read_plan_csv(args.plan, data)
         evaluation = evaluate(data, plan)
+        if args.html:
+            from btsopt.outputs import atomic_write_text, render_html
+
+            atomic_write_text(Path(args.html), render_html(data, evaluation, plan))
         _print_evaluation(data, evaluation, args.json, args.operator)
         return EXIT_OK
     from btsopt.proposals.cli import run_proposal_command
@@ -226,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--operator", help="limit the cost report to one operator")
     p.add_argument("--against-optimal", action="store_true")
+    p.add_argument("--html", metavar="PATH", help="also write a self-contained HTML report")
     p.add_argument("--time-limit", type=float, default=60.0)
     p.set_defaults(func=cmd_evaluate)
 

@@ -108,3 +108,20 @@ def test_solve_nam_dinh_smoke(tmp_path: Path, capsys) -> None:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["objective"] == pytest.approx(report["system_cost"], rel=1e-9)
     assert summary["gap"] < 0.01
+
+
+def test_evaluate_and_frontier_write_html_reports(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["solve", str(TINY), "--out", str(out), "--quiet"]) == 0
+    html = tmp_path / "plan.html"
+    assert main(["evaluate", str(TINY), "--plan", str(out / "plan.csv"), "--html", str(html)]) == 0
+    text = html.read_text(encoding="utf-8")
+    assert "<svg" in text
+    # Offline: no external scripts, styles or images (an xmlns URI is only a name).
+    for attribute in ('src="http', "src='http", 'href="http', "href='http", "url(http"):
+        assert attribute not in text
+    frontier = tmp_path / "frontier"
+    assert main(["frontier", str(TINY), "--out", str(frontier), "--points", "3",
+                 "--time-limit", "10"]) == 0
+    report = (frontier / "report.html").read_text(encoding="utf-8")
+    assert "frontier" in report.lower() and "<svg" in report

@@ -96,6 +96,8 @@ def run_proposal_command(data, args: argparse.Namespace) -> int:
                             f"{', '.join(data.operator_ids)})", column="--operator")
     proposal = read_proposal(args.proposal, data)
     evaluation = evaluate_proposal(data, proposal)
+    if getattr(args, "html", None):
+        write_proposal_report(data, evaluation, args.html)
     comparison = None
     if getattr(args, "against_optimal", False):
         comparison = compare_with_optimal(data, proposal, _params(args), evaluation=evaluation)
@@ -178,9 +180,33 @@ def cmd_frontier(args: argparse.Namespace) -> int:
             point.plan.write_csv(plans / f"plan_{point.target:.4f}.csv", data)
     (out / "frontier.json").write_text(
         json.dumps(_clean(result.to_dict()), indent=2, default=_json_default), encoding="utf-8")
+    _write_frontier_report(data, result, out / "report.html")
     print(f"wrote {out / 'frontier.csv'}, {out / 'frontier.png'}, {out / 'frontier.json'}, "
-          f"{plans}/", file=sys.stderr)
+          f"{out / 'report.html'}, {plans}/", file=sys.stderr)
     return EXIT_OK if any(p.cost is not None for p in result.points) else EXIT_NO_PLAN
+
+
+def _write_frontier_report(data, result, path: Path) -> None:
+    """report.html of the frontier point nearest the scenario's target, with the chart."""
+    from btsopt.evaluation import evaluate
+    from btsopt.outputs import atomic_write_text, render_html
+
+    with_plan = [p for p in result.points if p.plan is not None]
+    if not with_plan:
+        return
+    point = min(with_plan, key=lambda p: abs(p.target - data.targets.shared_site_ratio))
+    evaluation = evaluate(data, point.plan)
+    title = f"{data.name}: cost-of-sharing frontier (plan at {point.target:.0%} shown)"
+    atomic_write_text(path, render_html(data, evaluation, point.plan, frontier=result,
+                                        title=title))
+
+
+def write_proposal_report(data, evaluation, path: str | Path) -> None:
+    """report.html of the network after a proposal."""
+    from btsopt.outputs import atomic_write_text, render_html
+
+    atomic_write_text(Path(path), render_html(data, evaluation.after, evaluation.plan,
+                                              title=f"{data.name}: proposal"))
 
 
 def add_frontier_parser(subparsers: argparse._SubParsersAction) -> None:
