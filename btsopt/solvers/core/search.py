@@ -61,6 +61,44 @@ def _fixings(core: CoreStructure, state: LagrangianState, threshold: float):
     return sites_off, sites_on, pairs_off
 
 
+CORE_PROBLEM_COLUMNS = 30_000
+"""Above this many free columns, branch and cut gets a restricted core problem."""
+
+PAIRS_PER_ROW = 8
+
+
+def _core_problem(
+    core: CoreStructure, state: LagrangianState, incumbent: np.ndarray, col_ub: np.ndarray
+) -> np.ndarray:
+    """Upper bounds restricting the search to the pairs of smallest Lagrangian
+    increase per coverage row (plus the incumbent's), as in Caprara, Fischetti
+    and Toth's core problems: a much smaller MIP whose plans all stay feasible.
+    """
+    values = state.site_values
+    best = values.min(axis=1)
+    increase = np.full(core.x_site.size, np.inf)
+    for k in range(core.x_col.shape[1]):
+        with_k = np.where(core.subsets[None, :, k], values, np.inf).min(axis=1) - best
+        has = core.x_col[:, k] >= 0
+        increase[core.x_col[has, k]] = with_k[has]
+    keep = incumbent[: core.x_site.size] > 0.5
+    csr = core.cover
+    for row in range(csr.shape[0]):
+        cols = csr.indices[csr.indptr[row] : csr.indptr[row + 1]]
+        if cols.size > PAIRS_PER_ROW:
+            cols = cols[np.argpartition(increase[cols], PAIRS_PER_ROW)[:PAIRS_PER_ROW]]
+        keep[cols] = True
+    restricted = col_ub.copy()
+    x_cols = np.arange(core.x_site.size)
+    restricted[x_cols[~keep]] = np.minimum(restricted[x_cols[~keep]], incumbent[x_cols[~keep]])
+    # Sites whose every pair left the core stay as the incumbent has them.
+    kept_site = np.zeros(core.num_sites, dtype=bool)
+    kept_site[core.x_site[keep]] = True
+    idle = ~kept_site
+    restricted[core.y_col[idle]] = np.minimum(restricted[core.y_col[idle]], incumbent[core.y_col[idle]])
+    return restricted
+
+
 def solve_core(
     model: SitingModel,
     data: ProblemData,
@@ -146,6 +184,11 @@ def solve_core(
         # A fixed pair or forced site would have to go: nothing beats the incumbent.
         return _result(OPTIMAL, best_values, best_cost, best_cost, start)
     reduced = replace(linear, col_lb=col_lb, col_ub=col_ub)
+    restricted = int((col_ub > col_lb).sum()) > CORE_PROBLEM_COLUMNS
+    if restricted:
+        # Too large for branch and cut in the time: search a core problem for
+        # better plans; the bound then rests on the Lagrangian alone.
+        reduced = replace(reduced, col_ub=_core_problem(core, state, best_values, col_ub))
 
     remaining = deadline - time.perf_counter()
     if remaining <= 0.05 or params.stop_requested:
@@ -157,19 +200,37 @@ def solve_core(
     cutoff = {}
     if int((reduced.col_ub > reduced.col_lb).sum()) <= 20_000:
         cutoff = {"objective_bound": best_cost - slack + 1e-9 * max(1.0, abs(best_cost))}
-    outcome = solve_highs(
-        reduced, replace(params, time_limit=remaining, extra={**params.extra, **cutoff}),
-        best_values,
-    )
-    if outcome.status == INFEASIBLE:
+    search_params = replace(params, time_limit=remaining, extra={**params.extra, **cutoff})
+    if restricted and params.progress is not None:
+        # Bounds of a core problem are not bounds of the whole: report plans only.
+        search_params = replace(search_params, progress=_PlansOnly(params.progress))
+    outcome = solve_highs(reduced, search_params, best_values)
+    if outcome.status == INFEASIBLE and not restricted:
         return _result(OPTIMAL, best_values, best_cost, best_cost, start)
     if outcome.has_solution and outcome.objective < best_cost - 1e-9:
         best_cost, best_values = outcome.objective, outcome.values
-    bound = max(lower, min(best_cost, outcome.bound)) if math.isfinite(outcome.bound) else lower
+    if restricted:
+        bound = lower
+    else:
+        bound = max(lower, min(best_cost, outcome.bound)) if math.isfinite(outcome.bound) else lower
     if integral:
         bound = math.ceil(bound - 1e-6)
     status = OPTIMAL if relative_gap(best_cost, bound) <= params.gap else FEASIBLE
     return _result(status, best_values, best_cost, min(bound, best_cost), start)
+
+
+class _PlansOnly:
+    """Forwards plans and the stop request to a progress reporter, not bounds."""
+
+    def __init__(self, progress) -> None:
+        self.progress = progress
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.progress.stop_requested
+
+    def update(self, phase: str, objective=None, bound=None, values=None) -> None:
+        self.progress.update(phase, objective=objective, values=values)
 
 
 def _choice_index(chosen: np.ndarray) -> np.ndarray:
