@@ -186,6 +186,9 @@ class ProblemData:
     explicit_coverage
         For set-covering instances only: a (hamlets x sites) 0/1 matrix that
         replaces the radio model (one operator). ``None`` for scenarios.
+    forced_tenancies, forbidden_tenancies
+        Optional (sites x operators) masks of tenancies every plan must have
+        or must not have (a proposal's decisions locked in); ``None``: none.
     """
 
     name: str
@@ -202,10 +205,33 @@ class ProblemData:
     source: Path | None = None
     warnings: tuple[str, ...] = field(default=())
     explicit_coverage: sparse.csr_matrix | None = None
+    forced_tenancies: np.ndarray | None = None
+    forbidden_tenancies: np.ndarray | None = None
 
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenancies", _frozen(self.tenancies))
+        for attr in ("forced_tenancies", "forbidden_tenancies"):
+            mask = getattr(self, attr)
+            if mask is not None:
+                mask = np.asarray(mask, dtype=bool)
+                if mask.shape != self.tenancies.shape:
+                    raise ValueError(f"{attr} must have shape {self.tenancies.shape}")
+                object.__setattr__(self, attr, _frozen(mask))
+
+    @property
+    def forced(self) -> np.ndarray:
+        """Tenancies every plan must contain (all False when none)."""
+        if self.forced_tenancies is None:
+            return np.zeros(self.tenancies.shape, dtype=bool)
+        return self.forced_tenancies
+
+    @property
+    def forbidden(self) -> np.ndarray:
+        """Tenancies no plan may contain (all False when none)."""
+        if self.forbidden_tenancies is None:
+            return np.zeros(self.tenancies.shape, dtype=bool)
+        return self.forbidden_tenancies
 
     @property
     def num_hamlets(self) -> int:

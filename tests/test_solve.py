@@ -234,3 +234,26 @@ def test_lexicographic_levels_regression_found_by_hypothesis() -> None:
     result = solve(data, SolveParams(**EXACT))
     key = _lexicographic_key(data, result.evaluation)
     assert key == pytest.approx((-1.0, 0.0, 2060.419535745946))
+
+
+def test_forced_and_forbidden_tenancies() -> None:
+    import dataclasses
+
+    data = read_scenario(TINY)
+    forced = np.zeros(data.tenancies.shape, dtype=bool)
+    forced[2, 1] = True  # beta builds C1
+    result = solve(dataclasses.replace(data, forced_tenancies=forced), SolveParams(**EXACT))
+    assert result.plan.tenancies[2, 1]
+    # C1 (1500) instead of C2 (1000), beta's tenancy (450) instead of alpha's (400).
+    assert result.objective == pytest.approx(5826.0488393649 + 550.0, abs=1e-6)
+
+    forbidden = np.zeros(data.tenancies.shape, dtype=bool)
+    forbidden[0, 0] = True  # alpha off E1
+    kept = dataclasses.replace(data, forbidden_tenancies=forbidden)
+    assert solve(kept, SolveParams(**EXACT)).status == "infeasible"  # the policy keeps it
+    free = dataclasses.replace(
+        kept, policy=dataclasses.replace(data.policy, allow_relocation=True,
+                                         allow_decommission=True))
+    result = solve(free, SolveParams(**EXACT))
+    assert result.status == "optimal" and not result.plan.tenancies[0, 0]
+    assert evaluate(free, Plan.existing(data)).violations  # the evaluator sees it too

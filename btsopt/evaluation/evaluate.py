@@ -288,6 +288,13 @@ def _violations(
     slack = _BUDGET_RTOL * max(1.0, abs(budget))
     if math.isfinite(budget) and system_cost > budget + slack:
         messages.append(f"system cost {system_cost:.6g} exceeds the budget {budget:.6g}")
+    # Decisions locked in from outside (a proposal): they must hold as given.
+    if data.forced_tenancies is not None:
+        for j, k in zip(*np.nonzero(np.asarray(data.forced_tenancies, bool) & ~x), strict=True):
+            messages.append(f"forced tenancy of {ops[k].id} on site {sites.ids[j]} is missing")
+    if data.forbidden_tenancies is not None:
+        for j, k in zip(*np.nonzero(np.asarray(data.forbidden_tenancies, bool) & x), strict=True):
+            messages.append(f"forbidden tenancy of {ops[k].id} on site {sites.ids[j]} is present")
     return messages
 
 

@@ -161,14 +161,16 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
     existing = data.tenancies
     had_tenants = existing.any(axis=1)
 
-    usable = (sites.allowed | existing) & (sites.locked != LOCK_OUT)[:, None]
-    # Tenancies fixed by policy: kept outright unless relocation or decommissioning frees them.
+    usable = (sites.allowed | existing) & (sites.locked != LOCK_OUT)[:, None] & ~data.forbidden
+    # Tenancies fixed by policy (kept outright unless relocation or
+    # decommissioning frees them) or forced (a proposal locked in).
     fixed_tenancy = existing & usable & (not policy.allow_relocation) & (
         not policy.allow_decommission
     )
+    fixed_tenancy |= data.forced & usable
     # Sites that must stay active: locked in, or existing with tenants when
     # decommissioning is not allowed.
-    keep_site = usable.any(axis=1) & (sites.locked == LOCK_IN)
+    keep_site = usable.any(axis=1) & ((sites.locked == LOCK_IN) | data.forced.any(axis=1))
     if not policy.allow_decommission:
         keep_site |= usable.any(axis=1) & had_tenants
 

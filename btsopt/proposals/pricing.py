@@ -51,12 +51,12 @@ def _finite(value: float | None) -> float | None:
 def forced_data(data: ProblemData, proposal: Proposal) -> tuple[ProblemData, float]:
     """A scenario whose every plan contains the proposal's decisions.
 
-    The proposal's ``colocate`` and ``build`` tenancies are written into
-    ``tenancies`` (today's network) and its ``remove`` ones taken out and
-    barred in ``sites.allowed``; the policy then forbids relocation and
-    decommissioning, so the model fixes every tenancy of the proposal's
-    outcome and a solve can only add to it. Built candidates keep
-    ``existing = False`` so that their capex is still charged.
+    The proposal's ``colocate`` and ``build`` tenancies become
+    ``forced_tenancies`` and its ``remove`` ones ``forbidden_tenancies``;
+    everything else (the policy on relocation and decommissioning included)
+    stays as the scenario says, so the best completion may still move other
+    tenancies where the scenario allows it, and its cost is priced exactly as
+    in the original scenario.
 
     Parameters
     ----------
@@ -68,35 +68,17 @@ def forced_data(data: ProblemData, proposal: Proposal) -> tuple[ProblemData, flo
     Returns
     -------
     tuple of (ProblemData, float)
-        The forced scenario, and the constant by which its system cost
-        falls short of the original one for any plan containing the
-        decisions: the tenancy capex of the added tenancies (charged as new
-        in the original, already installed in the forced one) plus the
-        decommissioning of the removed ones. One more decommissioning cost
-        is due in the original for each existing site the proposal empties
-        and the completion leaves empty; the re-evaluation on the original
-        scenario accounts for it, and the forced scenario's lower bound plus
-        the constant stays a valid lower bound.
+        The forced scenario, and the constant to add to its system cost to
+        get the original's (0: the pricing is the same).
     """
-    before = np.asarray(data.tenancies, dtype=bool)
-    tenancies = (before & ~proposal.removed) | proposal.added
-    allowed = np.asarray(data.sites.allowed, dtype=bool) & ~proposal.removed
-    capex = np.array([op.tenancy_capex for op in data.operators], dtype=float)
-    constant = float((proposal.added * capex[None, :]).sum())
-    constant += data.economics.decommission_cost * float(proposal.removed.sum())
     owned = proposal.owned_data(data)
-    targets = data.targets
-    if math.isfinite(targets.budget):
-        targets = replace(targets, budget=targets.budget - constant)
     forced = replace(
         owned,
-        tenancies=tenancies,
-        sites=replace(owned.sites, allowed=allowed),
-        policy=replace(data.policy, allow_relocation=False, allow_decommission=False),
-        targets=targets,
+        forced_tenancies=np.asarray(proposal.added, dtype=bool) | owned.forced,
+        forbidden_tenancies=np.asarray(proposal.removed, dtype=bool) | owned.forbidden,
         warnings=(),
     )
-    return forced, constant
+    return forced, 0.0
 
 
 def share_more(data: ProblemData, plan: Plan, ratio: float) -> Plan | None:
