@@ -198,3 +198,17 @@ def test_family_sizes() -> None:
     assert family_params("M").n_hamlets == 3_200
     with pytest.raises(ValueError):
         family_params("XXL")
+
+
+def test_set_cover_generator_is_seeded_and_readable(tmp_path) -> None:
+    from btsopt.generate import generate_set_cover
+    from btsopt.reading.orlib import read_orlib
+
+    first = generate_set_cover(50, 400, 0.05, 3, tmp_path / "a.txt")
+    second = generate_set_cover(50, 400, 0.05, 3, tmp_path / "b.txt")
+    assert first.read_bytes() == second.read_bytes()
+    data = read_orlib(first)
+    matrix = data.explicit_coverage
+    assert matrix.shape == (50, 400)
+    assert (matrix.sum(axis=1) >= 2).all() and (matrix.sum(axis=0) >= 1).all()
+    assert 1 <= data.sites.capex.min() and data.sites.capex.max() <= 100
