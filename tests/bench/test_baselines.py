@@ -55,3 +55,17 @@ def test_plain_model_has_the_decisions_of_model_md() -> None:
     assert sum(n.startswith("y[") for n in names) == data.num_sites
     assert any(n.startswith("s[") for n in names)  # sharing target 0.30
     assert [level[0] for level in model.levels] == ["cost"]
+
+
+def test_cpsat_optimal_means_zero_gap(tmp_path: Path, monkeypatch) -> None:
+    # CP-SAT can return OPTIMAL with a stale bound under a fractional objective.
+    pytest.importorskip("btsopt.generate")
+    from btsopt.bench.instances import resolve_instances
+
+    monkeypatch.setenv("BTSOPT_BENCH_CACHE", str(tmp_path))
+    (instance,) = resolve_instances(["S-each"])
+    data = btsopt.read_scenario(instance.path)
+    result = baselines.plain_cpsat(data, time_limit=20, options=CPSAT_OPTIONS)
+    if result.status == "optimal":
+        assert result.gap == 0.0
+        assert result.bound == result.objective
