@@ -48,11 +48,17 @@ def with_best_found(rows: list[dict]) -> list[dict]:
     return out
 
 
+def _label(row: dict, rows: list[dict]) -> str:
+    """The solver's name, with its settings when the rows hold several."""
+    several = len({r["settings"] for r in rows}) > 1
+    return f"{row['solver']} [{row['settings']}]" if several else row["solver"]
+
+
 def instance_table(rows: list[dict]) -> str:
-    """One line per instance, a column group per solver."""
-    solvers = list(dict.fromkeys(r["solver"] for r in rows))
+    """One line per instance, a column group per solver (and settings)."""
+    solvers = list(dict.fromkeys(_label(r, rows) for r in rows))
     instances = sorted(dict.fromkeys(r["instance"] for r in rows), key=natural_key)
-    index = {(r["instance"], r["solver"]): r for r in rows}
+    index = {(r["instance"], _label(r, rows)): r for r in rows}
     head = ["instance", "best known", "best found", "best bound"]
     for solver in solvers:
         head += [f"{solver} objective", "gap", "time s"]
@@ -79,10 +85,12 @@ def summary_table(rows: list[dict]) -> str:
             "max gap", "mean gap to best", "mean time s", "sh. geo. mean s", "total s",
             "max peak MB"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    several = len({r["settings"] for r in rows}) > 1
     for s in summarize(with_best_found(rows)):
         at_best = f"{s['at_best']}/{s['with_best']}" if s["with_best"] else "-"
+        label = f"{s['solver']} [{s['settings']}]" if several else s["solver"]
         lines.append("| " + " | ".join([
-            s["solver"], str(s["runs"]), str(s["optimal"]), str(s["with_plan"]), at_best,
+            label, str(s["runs"]), str(s["optimal"]), str(s["with_plan"]), at_best,
             _num(s["mean_gap"], ".3%"), _num(s["max_gap"], ".2%"),
             _num(s["mean_gap_to_best"], ".3%"), _num(s["mean_time_s"], ".2f"),
             _num(s["sgm_time_s"], ".2f"), _num(s["total_time_s"], ".0f"),
