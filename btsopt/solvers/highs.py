@@ -39,13 +39,15 @@ def _new_highs() -> highspy.Highs:
         os.close(saved)
 
 
-def _subscribe(h: highspy.Highs, params: BackendParams) -> None:
+def _subscribe(h: highspy.Highs, model: LinearModel, params: BackendParams) -> None:
     """Report incumbents and bounds; honour a stop request at HiGHS's next check."""
 
     def on_solution(event) -> None:
-        out = event.data_out
-        params.report("highs", objective=out.objective_function_value,
-                      values=np.asarray(out.mip_solution, dtype=float))
+        # Priced and checked here: the value HiGHS passes can belong to its
+        # presolved model, and a progress line must never show a false best.
+        values = np.asarray(event.data_out.mip_solution, dtype=float)
+        if values.size == model.num_cols and model.max_violation(values) <= 1e-6:
+            params.report("highs", objective=model.value(values), values=values)
 
     def on_check(event) -> None:
         out = event.data_out
@@ -110,7 +112,7 @@ def solve_highs(
         solution.value_valid = True
         h.setSolution(solution)
     if params.progress is not None:
-        _subscribe(h, params)
+        _subscribe(h, model, params)
     # HiGHS keeps one thread pool per process; another thread count (an earlier
     # solve with other settings) needs the pool rebuilt, or the run fails.
     highspy.Highs.resetGlobalScheduler(True)

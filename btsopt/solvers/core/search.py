@@ -62,6 +62,7 @@ def _fixings(core: CoreStructure, state: LagrangianState, threshold: float):
 
 
 CORE_PROBLEM_COLUMNS = 30_000
+CUTOFF_COLUMNS = 20_000
 """Above this many free columns, branch and cut gets a restricted core problem."""
 
 PAIRS_PER_ROW = 8
@@ -198,7 +199,7 @@ def solve_core(
     # large models its objective propagation stalls the root heuristics (seen
     # on the XL family, past the time limit), so it is kept for small ones.
     cutoff = {}
-    if int((reduced.col_ub > reduced.col_lb).sum()) <= 20_000:
+    if int((reduced.col_ub > reduced.col_lb).sum()) <= CUTOFF_COLUMNS:
         cutoff = {"objective_bound": best_cost - slack + 1e-9 * max(1.0, abs(best_cost))}
     if restricted:
         # HiGHS checks the clock rarely in the root heuristics of a large model
