@@ -408,14 +408,40 @@ def _describe_unreachable(
     return tuple(out)
 
 
-def _policy_conflicts(data: ProblemData) -> list[str]:
-    """Locked-in / locked-out conflicts (wording of ``solve._precheck``)."""
+def policy_conflicts(data: ProblemData) -> list[str]:
+    """Rules that contradict each other before any search: locked-in sites no
+    operator may use, locked-out sites the policy must keep, forced or
+    forbidden tenancies that cannot hold. ``solve`` treats any as infeasible."""
     reasons = []
     usable = (data.sites.allowed | data.tenancies).any(axis=1)
     stranded = (data.sites.locked == LOCK_IN) & ~usable
     if stranded.any():
         ids = [data.sites.ids[j] for j in np.flatnonzero(stranded)[:10]]
         reasons.append("locked-in site(s) no operator is allowed on: " + ", ".join(ids))
+    forced, forbidden = data.forced, data.forbidden
+    usable_pairs = (data.sites.allowed | data.tenancies) & (data.sites.locked != LOCK_OUT)[:, None]
+    impossible = forced & (~usable_pairs | forbidden)
+    if impossible.any():
+        j, k = (int(v[0]) for v in np.nonzero(impossible))
+        reasons.append(
+            f"{int(impossible.sum())} forced tenancies cannot be installed (e.g. "
+            f"{data.operators[k].id} on {data.sites.ids[j]}: not allowed, locked out or forbidden)"
+        )
+    over = forced.sum(axis=1) > data.sites.max_tenants
+    if over.any():
+        reasons.append(
+            "forced tenancies exceed the tenant limit on site(s) "
+            + ", ".join(data.sites.ids[j] for j in np.flatnonzero(over)[:10])
+        )
+    if not data.policy.allow_relocation and not data.policy.allow_decommission:
+        kept = data.tenancies & forbidden
+        if kept.any():
+            j = int(np.nonzero(kept)[0][0])
+            reasons.append(
+                f"{int(kept.sum())} existing tenancies are forbidden but the policy keeps "
+                f"every existing tenancy (e.g. on {data.sites.ids[j]})"
+            )
+    # A locked-out site must be emptied, which only decommissioning allows.
     conflict = (data.sites.locked == LOCK_OUT) & data.tenancies.any(axis=1)
     if not data.policy.allow_decommission and conflict.any():
         ids = [data.sites.ids[j] for j in np.flatnonzero(conflict)[:10]]
@@ -535,7 +561,7 @@ def explain_infeasibility(
         )
 
     # 2. Policy conflicts: no search needed, and every solve would fail on them.
-    conflicts = _policy_conflicts(data)
+    conflicts = policy_conflicts(data)
     reasons.extend(conflicts)
 
     # The rest is analysed without the problems found so far.

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
-from btsopt.diagnose import explain_infeasibility
+from btsopt.data import ProblemData
+from btsopt.diagnose import explain_infeasibility, policy_conflicts
 from btsopt.evaluation import evaluate
 from btsopt.model import SitingModel, build_model
 from btsopt.progress import Progress
@@ -112,42 +112,7 @@ def _precheck(data: ProblemData, model: SitingModel) -> str:
                 f"{model.unreachable.size} hamlet(s) cannot meet their coverage rule from any "
                 f"usable site: {', '.join(ids)}" + (f" and {more} more" if more > 0 else "")
             )
-    usable = (data.sites.allowed | data.tenancies).any(axis=1)
-    stranded = (data.sites.locked == LOCK_IN) & ~usable
-    if stranded.any():
-        ids = [data.sites.ids[j] for j in np.flatnonzero(stranded)[:10]]
-        reasons.append("locked-in site(s) no operator is allowed on: " + ", ".join(ids))
-    forced, forbidden = data.forced, data.forbidden
-    usable_pairs = (data.sites.allowed | data.tenancies) & (data.sites.locked != LOCK_OUT)[:, None]
-    impossible = forced & (~usable_pairs | forbidden)
-    if impossible.any():
-        j, k = (int(v[0]) for v in np.nonzero(impossible))
-        reasons.append(
-            f"{int(impossible.sum())} forced tenancies cannot be installed (e.g. "
-            f"{data.operators[k].id} on {data.sites.ids[j]}: not allowed, locked out or forbidden)"
-        )
-    over = forced.sum(axis=1) > data.sites.max_tenants
-    if over.any():
-        reasons.append(
-            "forced tenancies exceed the tenant limit on site(s) "
-            + ", ".join(data.sites.ids[j] for j in np.flatnonzero(over)[:10])
-        )
-    if not data.policy.allow_relocation and not data.policy.allow_decommission:
-        kept = data.tenancies & forbidden
-        if kept.any():
-            j = int(np.nonzero(kept)[0][0])
-            reasons.append(
-                f"{int(kept.sum())} existing tenancies are forbidden but the policy keeps "
-                f"every existing tenancy (e.g. on {data.sites.ids[j]})"
-            )
-    # A locked-out site must be emptied, which only decommissioning allows.
-    conflict = (data.sites.locked == LOCK_OUT) & data.tenancies.any(axis=1)
-    if not data.policy.allow_decommission and conflict.any():
-        ids = [data.sites.ids[j] for j in np.flatnonzero(conflict)[:10]]
-        reasons.append(
-            "locked-out site(s) carry existing tenancies but decommissioning is not allowed: "
-            + ", ".join(ids)
-        )
+    reasons += policy_conflicts(data)
     return "; ".join(reasons)
 
 
