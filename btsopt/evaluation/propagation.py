@@ -1,7 +1,7 @@
 """The evaluator's own radio formulas and coverage search.
 
 This module is deliberately written from the text of the scenario format
-(``/work/shared/spec/scenario-format.md``) and shares nothing with
+(``shared/spec/scenario-format.md``, beside the checkout) and shares nothing with
 ``btsopt.radio``: the evaluator is the independent check of the solver, so a
 disagreement between the two is a bug found in one of them.
 
