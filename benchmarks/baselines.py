@@ -325,9 +325,9 @@ def plain_highs(
 
     def solve_level(model: PlainModel, objective: dict[int, float], constant: float,
                     limit: float):
+        deadline = time.perf_counter() + limit
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(max(limit, 0.01)))
         h.setOptionValue("random_seed", int(seed))
         h.setOptionValue("threads", int(threads))
         h.setOptionValue("mip_rel_gap", float(gap))
@@ -348,6 +348,8 @@ def plain_highs(
         value = np.array([v for r in model.rows for v in r[1]], dtype=float)
         h.addRows(len(model.rows), np.array([r[2] for r in model.rows]),
                   np.array([r[3] for r in model.rows]), index.size, starts, index, value)
+        # The limit counts from the call: handing a large model over takes seconds.
+        h.setOptionValue("time_limit", float(max(deadline - time.perf_counter(), 0.01)))
         h.run()
         status = h.getModelStatus()
         info = h.getInfo()
@@ -417,6 +419,7 @@ def plain_cpsat(
 
     def solve_level(model: PlainModel, objective: dict[int, float], constant: float,
                     limit: float):
+        deadline = time.perf_counter() + limit
         cp = cp_model.CpModel()
         xs = [cp.new_int_var(int(lo), int(hi), name)
               for name, lo, hi in zip(model.names, model.lb, model.ub, strict=True)]
@@ -434,7 +437,8 @@ def plain_cpsat(
         cp.minimize(cp_model.LinearExpr.weighted_sum(
             [xs[c] for c in cols], [float(objective[c]) for c in cols]))
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = float(max(limit, 0.01))
+        # The limit counts from the call: writing a large CpModel takes seconds.
+        solver.parameters.max_time_in_seconds = float(max(deadline - time.perf_counter(), 0.01))
         solver.parameters.random_seed = int(seed)
         solver.parameters.num_workers = int(threads)
         solver.parameters.relative_gap_limit = float(gap)
