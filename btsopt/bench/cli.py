@@ -62,10 +62,17 @@ def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[st
     return settings
 
 
+def _default_solver() -> str:
+    """btsopt with its default backend."""
+    from btsopt.solve import DEFAULT_BACKEND
+
+    return f"btsopt:{DEFAULT_BACKEND}"
+
+
 def _command(args: argparse.Namespace) -> str:
     """The sweep as one command line (recorded in the JSON to make it repeatable)."""
     parts = ["btsopt", "bench", *args.instances]
-    for solver in _split(args.solver) or ["btsopt:highs"]:
+    for solver in _split(args.solver) or [_default_solver()]:
         parts += ["--solver", solver]
     parts += ["--time-limit", f"{args.time_limit:g}", "--threads", str(args.threads),
               "--gap", f"{args.gap:g}", "--workers", str(args.workers)]
@@ -104,7 +111,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise ScenarioError("name at least one instance, set or file (see --list)")
     best = load_best_known(Path(args.best_known)) if args.best_known else None
     instances = resolve_instances(args.instances, best)
-    solvers = _split(args.solver) or ["btsopt:highs"]
+    solvers = _split(args.solver) or [_default_solver()]
     seeds = [int(s) for s in _split(args.seeds)] or [0]
     settings = load_settings(args.settings, parse_params(args.param))
     if not args.time_limit > 0:
@@ -174,7 +181,7 @@ def add_bench_parser(subparsers) -> None:
     p.add_argument("--solver", "-s", action="append", default=[],
                    help="btsopt:<backend> (btsopt:highs, btsopt:scip, btsopt:cpsat, ...), "
                         "plain-highs or plain-cpsat; repeatable or comma-separated "
-                        "(default btsopt:highs)")
+                        "(default: btsopt with its default backend)")
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds per run (default 60)")
     p.add_argument("--seeds", action="append", default=[], metavar="N[,N...]",
                    help="solver seeds (default 0)")
