@@ -198,10 +198,15 @@ def solve_core(
     # HiGHS gets the incumbent as its start. (An objective cutoff at the
     # incumbent was measured too: no faster on OR-Library, four times slower
     # on the M brownfield family, so there is none.)
-    if restricted:
-        # HiGHS checks the clock rarely in the root heuristics of a large model
-        # (seen: a minute late on the XL family): leave it a margin.
-        remaining -= min(0.1 * remaining, 60.0)
+    free_columns = int((reduced.col_ub > reduced.col_lb).sum())
+    if restricted and remaining < 120.0:
+        # A country-scale core problem needs minutes before HiGHS even checks
+        # the clock again: with less left, keep the heuristic plan.
+        return _result(FEASIBLE, best_values, best_cost, lower, start)
+    if free_columns > 10_000:
+        # HiGHS checks the clock rarely in the root of a large model (seen: a
+        # minute late on XL, 20 s on L): leave it a margin.
+        remaining -= min(0.3 * remaining, 120.0)
     search_params = replace(params, time_limit=remaining)
     if restricted and params.progress is not None:
         # Bounds of a core problem are not bounds of the whole: report plans only.
