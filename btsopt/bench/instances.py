@@ -12,7 +12,11 @@ An instance token given to ``btsopt bench`` is, in this order of lookup:
   ``families`` (all of them), ``scp`` (the 45 visible OR-Library instances),
   ``scp4``, ``scp5``, ``scp6``, ``scpa`` .. ``scpd`` (one OR-Library class),
   ``tiny`` (the bundled five-hamlet scenario);
-* an OR-Library instance by name (``scp41``), looked up in the shared data folder.
+* an OR-Library instance by name (``scp41``), looked up in the shared data folder;
+* a generated set-covering instance shaped like OR-Library's scpnrg/scpnrh
+  classes (1000 rows x 10000 columns, costs 1..100, density 2% / 5%):
+  ``nrg-SEED`` / ``nrh-SEED``, made by :func:`btsopt.generate.generate_set_cover`
+  and cached; the set ``nr`` holds ``nrg-1``, ``nrg-2``, ``nrh-1``, ``nrh-2``.
 
 The benchmarks folder is found beside the ``btsopt`` package (the repository
 checkout) or through ``BTSOPT_BENCHMARKS_DIR``; the OR-Library folder at
@@ -39,6 +43,10 @@ DEFAULT_VARIANTS: tuple[str, ...] = ("brownfield", "consolidation", "each", "gre
 SCP_CLASSES: tuple[str, ...] = ("4", "5", "6", "a", "b", "c", "d")
 
 _FAMILY = re.compile(r"^(?P<size>S|M|L|XL)-(?P<variant>[a-z]+)(?:@(?P<seed>\d+))?$")
+_SHAPED = re.compile(r"^nr(?P<cls>[gh])-(?P<seed>\d+)$")
+SHAPED_DENSITY = {"g": 0.02, "h": 0.05}
+"""Density of the generated scpnrg- and scpnrh-shaped instances."""
+SHAPED_SEEDS: tuple[int, ...] = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,9 @@ def natural_key(name: str) -> tuple:
     if match:
         return ("scp", match[1], int(match[2]))
     family = _FAMILY.match(name)
+    shaped = _SHAPED.match(name)
+    if shaped:
+        return ("nr", shaped["cls"], int(shaped["seed"]))
     if family:  # S < M < L < XL
         return ("family", SIZES.index(family["size"]), family["variant"], family["seed"] or "")
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
@@ -136,6 +147,7 @@ def instance_sets() -> dict[str, list[str]]:
     sets["families"] = [name for size in SIZES for name in sets[size]]
     names = [p.stem for p in scp_files()]
     sets["scp"] = names
+    sets["nr"] = [f"nr{cls}-{seed}" for cls in SHAPED_DENSITY for seed in SHAPED_SEEDS]
     for cls in SCP_CLASSES:
         sets[f"scp{cls}"] = [n for n in names if re.fullmatch(rf"scp{cls}\d+", n)]
     return sets
@@ -188,6 +200,24 @@ def family_path(size: str, variant: str, seed: int, cache: Path | None = None) -
     return target / written.name
 
 
+def shaped_path(cls: str, seed: int, cache: Path | None = None) -> Path:
+    """The OR-Library file of a generated scpnrg/scpnrh-shaped instance (cached)."""
+    from btsopt.generate import generate_set_cover
+
+    cache = cache or cache_dir()
+    target = cache / f"nr{cls}-{seed}.txt"
+    stamp = cache / f".nr{cls}-{seed}.stamp"
+    expected = _generator_stamp("nr" + cls, "set-cover", seed)
+    if target.is_file() and stamp.is_file() and stamp.read_text() == expected:
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.tmp")
+    generate_set_cover(1000, 10000, SHAPED_DENSITY[cls], seed, staging)
+    staging.replace(target)
+    stamp.write_text(expected)
+    return target
+
+
 def _family_instance(match: re.Match, best: dict[str, float]) -> Instance:
     variants, seeds = load_families()
     size, variant = match["size"], match["variant"]
@@ -232,6 +262,11 @@ def resolve_instances(tokens: list[str], best_known: dict[str, float] | None = N
         match = _FAMILY.match(token)
         if match:
             add(_family_instance(match, best))
+            return
+        shaped = _SHAPED.match(token)
+        if shaped:
+            add(Instance(token, shaped_path(shaped["cls"], int(shaped["seed"])), ORLIB,
+                         best.get(token)))
             return
         if token in sets:
             if not sets[token]:

@@ -83,6 +83,33 @@ class LinearModel:
         return float(max(violation))
 
 
+def restrict_to(model: LinearModel, free: np.ndarray, values: np.ndarray) -> tuple[LinearModel, np.ndarray]:
+    """The model over the ``free`` columns with every other column fixed at ``values``.
+
+    Rows without a free column are left out (``values`` must satisfy them);
+    the others get their bounds shifted by the fixed columns' activity, and the
+    fixed columns' cost moves into the offset. Returns the sub-model and the
+    indices of its columns in ``model``.
+    """
+    free_idx = np.flatnonzero(free)
+    fixed_values = np.where(free, 0.0, values)
+    fixed_activity = model.matrix @ fixed_values
+    csc = model.matrix.tocsc()[:, free_idx]
+    rows = np.flatnonzero(np.diff(csc.tocsr().indptr) > 0)
+    matrix = csc.tocsr()[rows]
+    sub = LinearModel(
+        objective=model.objective[free_idx],
+        matrix=matrix,
+        row_lb=model.row_lb[rows] - fixed_activity[rows],
+        row_ub=model.row_ub[rows] - fixed_activity[rows],
+        col_lb=model.col_lb[free_idx],
+        col_ub=model.col_ub[free_idx],
+        integer=model.integer[free_idx],
+        offset=float(model.offset + model.objective @ fixed_values),
+    )
+    return sub, free_idx
+
+
 class RowBuilder:
     """Collects constraint rows as COO triplets, block by block."""
 

@@ -211,3 +211,33 @@ def _initial_multipliers(core: CoreStructure) -> np.ndarray:
         u[nonempty] = np.minimum.reduceat(per_row[csr.indices], csr.indptr[nonempty])
     # Site-cover rows start at zero: the cover rows already price the sites.
     return np.concatenate([np.maximum(u, 0.0), np.zeros(core.site_cover.shape[0])])
+
+
+def pair_increase(core: CoreStructure, state: LagrangianState) -> np.ndarray:
+    """Per x column, how much the relaxed optimum rises if that pair must be used
+    (0 for pairs of the relaxed solution): small values mark the core columns."""
+    values = state.site_values
+    best = values.min(axis=1)
+    increase = np.full(core.x_site.size, np.inf)
+    for k in range(core.x_col.shape[1]):
+        with_k = np.where(core.subsets[None, :, k], values, np.inf).min(axis=1) - best
+        has = core.x_col[:, k] >= 0
+        increase[core.x_col[has, k]] = with_k[has]
+    return increase
+
+
+def smallest_per_row(matrix, score: np.ndarray, per_row: int, rows: np.ndarray | None = None
+                     ) -> np.ndarray:
+    """Columns of the ``per_row`` smallest ``score`` in each row of a CSR ``matrix``
+    (in the rows of the boolean mask ``rows``, or all): one sort, no row loop."""
+    lengths = np.diff(matrix.indptr)
+    row_of = np.repeat(np.arange(matrix.shape[0]), lengths)
+    cols = matrix.indices
+    if rows is not None:
+        keep = rows[row_of]
+        row_of, cols = row_of[keep], cols[keep]
+    order = np.lexsort((score[cols], row_of))
+    row_sorted = row_of[order]
+    first = np.searchsorted(row_sorted, row_sorted, side="left")
+    rank = np.arange(row_sorted.size) - first
+    return np.unique(cols[order[rank < per_row]])

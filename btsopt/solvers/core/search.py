@@ -33,8 +33,15 @@ from btsopt.solvers.base import (
     BackendResult,
     relative_gap,
 )
-from btsopt.solvers.core.heuristic import construct
-from btsopt.solvers.core.lagrangian import LagrangianState, subgradient
+from btsopt.solvers.core.heuristic import construct, remove_redundant, repair_sharing
+from btsopt.solvers.core.lagrangian import (
+    LagrangianState,
+    pair_increase,
+    smallest_per_row,
+    subgradient,
+)
+from btsopt.solvers.core.local_search import available as local_search_available
+from btsopt.solvers.core.local_search import local_search
 from btsopt.solvers.core.structure import CoreStructure, core_structure
 from btsopt.solvers.highs import solve_highs
 
@@ -63,6 +70,27 @@ def _fixings(core: CoreStructure, state: LagrangianState, threshold: float):
     return sites_off, sites_on, pairs_off
 
 
+LOCAL_SEARCH_SHARE = 0.15
+"""Share of the time limit the local search may take (it stops earlier once it stalls)."""
+LOCAL_SEARCH_MAX_SECONDS = 60.0
+LOCAL_SEARCH_PAIRS_PER_ROW = 20
+
+
+def _chosen(core: CoreStructure, values: np.ndarray) -> np.ndarray:
+    """Installed pairs (sites x operators) of a solution vector."""
+    chosen = np.zeros(core.x_col.shape, dtype=bool)
+    has = core.x_col >= 0
+    chosen[has] = values[core.x_col[has]] > 0.5
+    return chosen
+
+
+def _core_columns(core: CoreStructure, increase: np.ndarray, per_row: int) -> np.ndarray:
+    """Mask of the ``per_row`` pairs of smallest Lagrangian increase in each row."""
+    keep = np.zeros(core.x_site.size, dtype=bool)
+    keep[smallest_per_row(core.cover, increase, per_row)] = True
+    return keep
+
+
 CORE_PROBLEM_COLUMNS = 30_000
 """Above this many free columns, branch and cut gets a restricted core problem."""
 
@@ -76,20 +104,9 @@ def _core_problem(
     increase per coverage row (plus the incumbent's), as in Caprara, Fischetti
     and Toth's core problems: a much smaller MIP whose plans all stay feasible.
     """
-    values = state.site_values
-    best = values.min(axis=1)
-    increase = np.full(core.x_site.size, np.inf)
-    for k in range(core.x_col.shape[1]):
-        with_k = np.where(core.subsets[None, :, k], values, np.inf).min(axis=1) - best
-        has = core.x_col[:, k] >= 0
-        increase[core.x_col[has, k]] = with_k[has]
-    keep = incumbent[: core.x_site.size] > 0.5
-    csr = core.cover
-    for row in range(csr.shape[0]):
-        cols = csr.indices[csr.indptr[row] : csr.indptr[row + 1]]
-        if cols.size > PAIRS_PER_ROW:
-            cols = cols[np.argpartition(increase[cols], PAIRS_PER_ROW)[:PAIRS_PER_ROW]]
-        keep[cols] = True
+    increase = pair_increase(core, state)
+    keep = _chosen(core, incumbent)[core.x_site, core.x_op]
+    keep |= _core_columns(core, increase, PAIRS_PER_ROW)
     restricted = col_ub.copy()
     x_cols = np.arange(core.x_site.size)
     restricted[x_cols[~keep]] = np.minimum(restricted[x_cols[~keep]], incumbent[x_cols[~keep]])
@@ -165,6 +182,18 @@ def solve_core(
         outcome = solve_highs(linear, replace(params, time_limit=max(deadline - time.perf_counter(), 0.05)), hint)
         return replace(outcome, bound=max(outcome.bound, lower) if outcome.status != INFEASIBLE
                        else outcome.bound, backend="core")
+
+    if relative_gap(incumbent[0], lower) > params.gap and local_search_available():
+        # Row-weighting local search over the core pairs from the best plan.
+        share = min(LOCAL_SEARCH_SHARE * params.time_limit, LOCAL_SEARCH_MAX_SECONDS)
+        columns = _core_columns(core, pair_increase(core, state), LOCAL_SEARCH_PAIRS_PER_ROW)
+        found = local_search(core, _chosen(core, incumbent[1]),
+                             min(deadline, time.perf_counter() + share), seed=params.seed,
+                             should_stop=lambda: params.stop_requested, columns=columns)
+        if found is not None:
+            repaired = repair_sharing(core, remove_redundant(core, found))
+            if repaired is not None:
+                offer(*repaired)
 
     best_cost, best_values = incumbent
     if relative_gap(best_cost, lower) <= params.gap:

@@ -1,0 +1,252 @@
+"""Large-neighbourhood search: re-optimise a part of the best plan exactly.
+
+Each step frees some of the incumbent's sites together with the candidate
+sites that the Lagrangian multipliers rank best for the rows those sites
+cover, fixes every other column at its incumbent value and hands that
+sub-MIP to HiGHS with a short time limit, started from the incumbent. The
+sub-MIP contains the incumbent, so a step never makes the plan worse; when
+HiGHS proves a neighbourhood optimal quickly the next one is larger, when it
+runs out of time the next one is smaller.
+
+Two kinds of neighbourhood alternate:
+
+* *region*: an incumbent site picked at random, then the incumbent sites
+  that share rows with the chosen ones, breadth first: a compact area on a
+  map (hamlets covered by the same towers), a cluster of interlocking
+  columns in pure set covering;
+* *scatter*: incumbent sites picked at random anywhere.
+
+This is the refinement step of Caprara, Fischetti and Toth's heuristic (fix
+part of the best solution, re-solve the rest) with an exact solver on the
+small residual problem instead of a greedy.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import sparse
+
+from btsopt.model.linear import LinearModel, restrict_to
+from btsopt.solvers.base import OPTIMAL, BackendParams
+from btsopt.solvers.core.lagrangian import smallest_per_row
+from btsopt.solvers.core.structure import CoreStructure
+from btsopt.solvers.highs import solve_highs
+
+
+@dataclass(frozen=True)
+class LnsParams:
+    """Settings of the large-neighbourhood search.
+
+    Attributes
+    ----------
+    rows_share
+        Share of the coverage rows the first neighbourhood re-covers.
+    candidates_per_row
+        Candidate pairs (smallest Lagrangian increase) freed per re-covered row.
+    step_time_limit
+        Seconds HiGHS gets for one neighbourhood.
+    grow, shrink
+        Factors applied to the neighbourhood size after a quickly proven
+        step and after a step that ran out of time.
+    """
+
+    rows_share: float = 0.2
+    candidates_per_row: int = 8
+    step_time_limit: float = 6.0
+    grow: float = 1.2
+    shrink: float = 0.75
+
+
+@dataclass
+class LnsOutcome:
+    """What the search did: the best plan, and counts for the log."""
+
+    values: np.ndarray
+    cost: float
+    steps: int
+    improvements: int
+
+
+class Neighbourhoods:
+    """Picks the sites to free, reproducibly from a seed."""
+
+    def __init__(self, core: CoreStructure, seed: int) -> None:
+        coo = core.cover.tocoo()
+        site_rows = sparse.csr_matrix(
+            (np.ones(coo.nnz), (core.x_site[coo.col], coo.row)),
+            shape=(core.num_sites, core.cover.shape[0]),
+        )
+        site_rows.sum_duplicates()
+        self.core = core
+        self.site_rows = site_rows
+        self.rng = np.random.default_rng(seed)
+        self.count = 0
+
+    def rows_of(self, sites: np.ndarray) -> np.ndarray:
+        """Rows covered by any of ``sites`` (boolean mask)."""
+        mask = np.zeros(self.site_rows.shape[1], dtype=bool)
+        if sites.size:
+            mask[self.site_rows[sites].indices] = True
+        return mask
+
+    def pick(self, active: np.ndarray, target_rows: int) -> np.ndarray:
+        """Incumbent sites whose rows number about ``target_rows``."""
+        self.count += 1
+        incumbent = np.flatnonzero(active)
+        if incumbent.size == 0:
+            return incumbent
+        if self.count % 2:
+            order = self._region(active, target_rows)
+        else:
+            order = self.rng.permutation(incumbent)
+        chosen: list[int] = []
+        covered = np.zeros(self.site_rows.shape[1], dtype=bool)
+        for site in order:
+            chosen.append(int(site))
+            covered[self.site_rows.indices[self.site_rows.indptr[site] : self.site_rows.indptr[site + 1]]] = True
+            if covered.sum() >= target_rows:
+                break
+        return np.asarray(chosen, dtype=np.int64)
+
+    def _region(self, active: np.ndarray, target_rows: int) -> np.ndarray:
+        """Incumbent sites in breadth-first order from a random one over shared rows."""
+        start = int(self.rng.choice(np.flatnonzero(active)))
+        order = [start]
+        taken = np.zeros(active.size, dtype=bool)
+        taken[start] = True
+        rows = self.rows_of(np.array([start]))
+        while rows.sum() < target_rows:
+            touching = (self.site_rows @ rows.astype(float)) > 0
+            layer = np.flatnonzero(touching & active & ~taken)
+            if layer.size == 0:
+                rest = np.flatnonzero(active & ~taken)
+                if rest.size == 0:
+                    break
+                layer = rest[:1] if rest.size == 1 else self.rng.choice(rest, size=1)
+            layer = self.rng.permutation(layer)
+            order.extend(int(s) for s in layer)
+            taken[layer] = True
+            rows |= self.rows_of(layer)
+        return np.asarray(order, dtype=np.int64)
+
+
+def candidate_sites(core: CoreStructure, increase: np.ndarray, rows: np.ndarray, per_row: int
+                    ) -> np.ndarray:
+    """Sites of the ``per_row`` pairs of smallest Lagrangian increase in each row."""
+    return np.unique(core.x_site[smallest_per_row(core.cover, increase, per_row, rows)])
+
+
+def site_columns(core: CoreStructure, num_cols: int) -> np.ndarray:
+    """Per column of the model, its modelled site (``-1`` for columns of no site)."""
+    owner = np.full(num_cols, -1, dtype=np.int64)
+    sites = np.arange(core.num_sites)
+    owner[core.y_col] = sites
+    with_s = core.s_col >= 0
+    owner[core.s_col[with_s]] = sites[with_s]
+    has = core.x_col >= 0
+    owner[core.x_col[has]] = np.broadcast_to(sites[:, None], core.x_col.shape)[has]
+    return owner
+
+
+def large_neighbourhood_search(
+    core: CoreStructure,
+    model: LinearModel,
+    values: np.ndarray,
+    increase: np.ndarray,
+    params: BackendParams,
+    deadline: float,
+    settings: LnsParams = LnsParams(),
+    lower_bound: float = -math.inf,
+    on_improvement=None,
+    on_step=None,
+) -> LnsOutcome:
+    """Improve the plan ``values`` of ``model`` until ``deadline``.
+
+    Parameters
+    ----------
+    core
+        The per-site structure of ``model``.
+    values
+        A feasible solution of ``model``.
+    increase
+        Per x column (pair), the Lagrangian increase of using it (ranks candidates).
+    params
+        Seed, threads and stop request; its time limit is not used.
+    deadline
+        ``time.perf_counter()`` value at which to stop.
+    lower_bound
+        A proven bound: the search stops once the plan reaches it.
+    on_improvement
+        Called with ``(cost, values)`` for every better plan.
+    on_step
+        Called after each step with a dict of what it did (for logs).
+    """
+    cost = model.value(values)
+    owner = site_columns(core, model.num_cols)
+    picker = Neighbourhoods(core, params.seed)
+    num_rows = core.cover.shape[0]
+    target = max(10, int(settings.rows_share * num_rows))
+    integral = _integral(model)
+    extra = dict(params.extra)
+    if integral:
+        # Every plan costs a whole number: a sub-MIP is done once no plan
+        # cheaper by one can exist.
+        extra["mip_abs_gap"] = 1.0 - 1e-6
+    steps = improvements = 0
+    has = core.x_col >= 0
+    while True:
+        now = time.perf_counter()
+        if now >= deadline - 0.2 or params.stop_requested:
+            break
+        if cost <= lower_bound + (1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(cost))):
+            break
+        chosen = np.zeros(core.x_col.shape, dtype=bool)
+        chosen[has] = values[core.x_col[has]] > 0.5
+        active = chosen.any(axis=1)
+        dropped = picker.pick(active, target)
+        rows = picker.rows_of(dropped)
+        free_sites = np.zeros(core.num_sites, dtype=bool)
+        free_sites[dropped] = True
+        candidates = candidate_sites(core, increase, rows, settings.candidates_per_row)
+        # The incumbent's other sites stay as they are: only idle candidates join.
+        free_sites[candidates[~active[candidates]]] = True
+        free = np.where(owner >= 0, free_sites[np.maximum(owner, 0)], True)
+        sub, index = restrict_to(model, free, values)
+        limit = min(settings.step_time_limit, deadline - now - 0.2)
+        if limit <= 0.05:
+            break
+        step_params = replace(params, time_limit=limit, gap=0.0, extra=extra, progress=None,
+                              seed=params.seed + steps)
+        tic = time.perf_counter()
+        outcome = solve_highs(sub, step_params, values[index])
+        spent = time.perf_counter() - tic
+        steps += 1
+        if outcome.has_solution and outcome.objective < cost - 1e-9:
+            trial = values.copy()
+            sub_values = outcome.values
+            trial[index] = np.where(sub.integer, np.round(sub_values), sub_values)
+            if model.max_violation(trial) <= 1e-7 and model.value(trial) < cost - 1e-9:
+                values, cost = trial, model.value(trial)
+                improvements += 1
+                if on_improvement is not None:
+                    on_improvement(cost, values)
+        if on_step is not None:
+            on_step({"step": steps, "rows": int(rows.sum()), "columns": int(index.size),
+                     "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
+        if outcome.status == OPTIMAL and spent < 0.3 * limit:
+            target = min(num_rows, int(math.ceil(target * settings.grow)))
+        elif outcome.status != OPTIMAL:
+            target = max(10, int(target * settings.shrink))
+    return LnsOutcome(values=values, cost=cost, steps=steps, improvements=improvements)
+
+
+def _integral(model: LinearModel) -> bool:
+    """True when every plan's cost differs from another's by a whole number."""
+    costly = model.objective != 0
+    if np.any(costly & ~model.integer):
+        return False
+    return bool(np.all(np.abs(model.objective - np.round(model.objective)) < 1e-9))

@@ -1,0 +1,326 @@
+"""Row-weighting local search over operator-site pairs.
+
+A plan is a set of pairs (columns); a site's cost is paid once any of its
+pairs is chosen, and a site may only hold the operator subsets its
+``feasible`` row allows (tenant limits, fixed tenancies, policies). The
+search is the weighted-cost form of Gao, Weise and Li's row-weighting local
+search for set covering (RWLS, 2015):
+
+* while the plan covers every row, record it if it is the cheapest yet and
+  drop the pair that loses the least row weight per unit of cost saved;
+* otherwise swap: drop such a pair, then add, for a random uncovered row,
+  the pair that covers the most uncovered row weight per unit of cost among
+  those whose configuration changed since they were dropped (configuration
+  checking, which stops the search from cycling) and which keep the plan
+  cheaper than the best; ties go to the pair left alone longest;
+* every uncovered row's weight grows by one at each step, so rows that stay
+  hard to cover pull the search towards them.
+
+Each step touches only the rows of two pairs and the pairs of one row, so it
+costs microseconds; the loop is compiled with numba (a measured need: the
+same loop in Python makes about 1% of the moves in the same time). It runs
+in chunks of moves so that Python can check the clock and Ctrl-C between
+chunks, and draws from its own xorshift generator, so a seed and a move
+count give the same plan on every run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from btsopt.solvers.core.structure import CoreStructure
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a dependency; keep working without it
+    numba = None
+
+
+@dataclass(frozen=True)
+class LocalSearchParams:
+    """Settings of the local search.
+
+    Attributes
+    ----------
+    max_moves
+        Moves in total (a deterministic budget).
+    stall_moves
+        Stop after this many moves without a cheaper plan.
+    chunk
+        Moves per compiled call (between clock checks).
+    tenure
+        Steps during which a dropped pair may not come back.
+    """
+
+    max_moves: int = 20_000_000
+    stall_moves: int = 500_000
+    chunk: int = 20_000
+    tenure: int = 3
+
+
+def _jit(function):
+    """Compile with numba when it is there (lazily, on first call; cached on disk)."""
+    return numba.njit(cache=True, nogil=True)(function) if numba is not None else function
+
+
+@_jit
+def _best_drop(col_ptr, col_rows, demand, col_cost, col_group, col_bit, group_cost, feasible,
+               cov, weight, group_mask, group_count, stamp, sel_list, n_sel, exclude):
+    """The chosen pair losing least row weight per unit of cost saved (-1: none may go)."""
+    drop = -1
+    drop_score = np.inf
+    for t in range(n_sel):
+        j = sel_list[t]
+        if j == exclude:
+            continue
+        g = col_group[j]
+        if not feasible[g, group_mask[g] & ~col_bit[j]]:
+            continue
+        saving = col_cost[j]
+        if group_count[g] == 1:
+            saving += group_cost[g]
+        loss = 0.0
+        for p in range(col_ptr[j], col_ptr[j + 1]):
+            i = col_rows[p]
+            if cov[i] <= demand[i]:
+                loss += weight[i]
+        score = loss / saving if saving > 1e-12 else (loss * 1e12 if loss > 0 else -1.0)
+        if score < drop_score or (score == drop_score and stamp[j] < stamp[drop]):
+            drop = j
+            drop_score = score
+    return drop
+
+
+@_jit
+def _best_add(row, row_ptr, row_cols, col_ptr, col_rows, demand, col_cost, col_group, col_bit,
+              group_cost, feasible, state_x, cov, weight, group_mask, group_count, stamp, step,
+              tenure):
+    """The pair covering ``row`` with most uncovered weight per unit of cost (-1: none)."""
+    add = -1
+    add_score = -1.0
+    for q in range(row_ptr[row], row_ptr[row + 1]):
+        k = row_cols[q]
+        if state_x[k] == 1 or stamp[k] > step - tenure:
+            continue
+        g = col_group[k]
+        if not feasible[g, group_mask[g] | col_bit[k]]:
+            continue
+        price = col_cost[k]
+        if group_count[g] == 0:
+            price += group_cost[g]
+        gain = 0.0
+        for p in range(col_ptr[k], col_ptr[k + 1]):
+            i = col_rows[p]
+            if cov[i] < demand[i]:
+                gain += weight[i]
+        score = gain / price if price > 1e-12 else gain * 1e12
+        if score > add_score or (score == add_score and stamp[k] < stamp[add]):
+            add = k
+            add_score = score
+    return add
+
+
+@_jit
+def _flip(j, on, step, col_ptr, col_rows, demand, col_cost, col_group, col_bit, group_cost,
+          state_x, cov, group_mask, group_count, stamp, unc_list, unc_pos, sel_list, sel_pos,
+          counts):
+    """Add (``on``) or drop pair ``j``; returns the change in cost.
+    ``counts`` holds [uncovered rows, chosen pairs]."""
+    g = col_group[j]
+    stamp[j] = step
+    n_unc = counts[0]
+    n_sel = counts[1]
+    if on:
+        delta = col_cost[j] + (group_cost[g] if group_count[g] == 0 else 0.0)
+        state_x[j] = 1
+        group_count[g] += 1
+        group_mask[g] |= col_bit[j]
+        sel_list[n_sel] = j
+        sel_pos[j] = n_sel
+        n_sel += 1
+        for p in range(col_ptr[j], col_ptr[j + 1]):
+            i = col_rows[p]
+            cov[i] += 1
+            if cov[i] == demand[i]:
+                pos = unc_pos[i]
+                last = unc_list[n_unc - 1]
+                unc_list[pos] = last
+                unc_pos[last] = pos
+                unc_pos[i] = -1
+                n_unc -= 1
+    else:
+        delta = -col_cost[j] - (group_cost[g] if group_count[g] == 1 else 0.0)
+        state_x[j] = 0
+        group_count[g] -= 1
+        group_mask[g] &= ~col_bit[j]
+        pos = sel_pos[j]
+        last = sel_list[n_sel - 1]
+        sel_list[pos] = last
+        sel_pos[last] = pos
+        sel_pos[j] = -1
+        n_sel -= 1
+        for p in range(col_ptr[j], col_ptr[j + 1]):
+            i = col_rows[p]
+            cov[i] -= 1
+            if cov[i] == demand[i] - 1:
+                unc_list[n_unc] = i
+                unc_pos[i] = n_unc
+                n_unc += 1
+    counts[0] = n_unc
+    counts[1] = n_sel
+    return delta
+
+
+@_jit
+def _kernel(row_ptr, row_cols, col_ptr, col_rows, demand, col_cost, col_group, col_bit,
+            group_cost, feasible, state_x, cov, weight, group_mask, group_count, tenure,
+            stamp, unc_list, unc_pos, sel_list, sel_pos, scalars, counts, rng_state, best_x,
+            moves):
+    """Run ``moves`` steps; ``scalars`` = [cost, best cost, step, moves since the best]."""
+    cost = scalars[0]
+    best_cost = scalars[1]
+    step = int(scalars[2])
+    stall = int(scalars[3])
+    rng = rng_state[0]
+    for _ in range(moves):
+        step += 1
+        stall += 1
+        if counts[0] == 0:
+            if cost < best_cost - 1e-9:
+                best_cost = cost
+                stall = 0
+                best_x[:] = state_x
+            # Feasible: drop a pair to look for a cheaper cover.
+            j = _best_drop(col_ptr, col_rows, demand, col_cost, col_group, col_bit, group_cost,
+                           feasible, cov, weight, group_mask, group_count, stamp, sel_list,
+                           counts[1], -1)
+            if j < 0:
+                break
+            cost += _flip(j, False, step, col_ptr, col_rows, demand, col_cost, col_group,
+                          col_bit, group_cost, state_x, cov, group_mask, group_count, stamp,
+                          unc_list, unc_pos, sel_list, sel_pos, counts)
+            continue
+        # Add the best pair for a random uncovered row ...
+        rng ^= rng << np.uint64(13)
+        rng ^= rng >> np.uint64(7)
+        rng ^= rng << np.uint64(17)
+        row = unc_list[int(rng % np.uint64(counts[0]))]
+        k = _best_add(row, row_ptr, row_cols, col_ptr, col_rows, demand, col_cost, col_group,
+                      col_bit, group_cost, feasible, state_x, cov, weight, group_mask,
+                      group_count, stamp, step, tenure)
+        if k >= 0:
+            cost += _flip(k, True, step, col_ptr, col_rows, demand, col_cost, col_group,
+                          col_bit, group_cost, state_x, cov, group_mask, group_count, stamp,
+                          unc_list, unc_pos, sel_list, sel_pos, counts)
+        # ... then drop pairs until the plan is cheaper than the best again.
+        while cost >= best_cost - 1e-9 and counts[1] > 0:
+            j = _best_drop(col_ptr, col_rows, demand, col_cost, col_group, col_bit, group_cost,
+                           feasible, cov, weight, group_mask, group_count, stamp, sel_list,
+                           counts[1], k)
+            if j < 0:
+                break
+            cost += _flip(j, False, step, col_ptr, col_rows, demand, col_cost, col_group,
+                          col_bit, group_cost, state_x, cov, group_mask, group_count, stamp,
+                          unc_list, unc_pos, sel_list, sel_pos, counts)
+        for t in range(counts[0]):
+            weight[unc_list[t]] += 1.0
+    if counts[0] == 0 and cost < best_cost - 1e-9:
+        best_cost = cost
+        stall = 0
+        best_x[:] = state_x
+    rng_state[0] = rng
+    scalars[0] = cost
+    scalars[1] = best_cost
+    scalars[2] = step
+    scalars[3] = stall
+
+
+def available() -> bool:
+    """True when the compiled search can run (numba is installed)."""
+    return numba is not None
+
+
+def local_search(
+    core: CoreStructure,
+    chosen: np.ndarray,
+    deadline: float,
+    seed: int = 0,
+    params: LocalSearchParams = LocalSearchParams(),
+    should_stop=None,
+    columns: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Improve a cover ``chosen`` (sites x operators); the cheapest cover found,
+    or ``None`` if none beat it.
+
+    Sharing and budget rows are not seen here: the caller repairs and checks.
+
+    Parameters
+    ----------
+    columns
+        Boolean mask of the pairs (x columns) the search may use, e.g. a
+        core of small Lagrangian reduced cost; the pairs of ``chosen`` are
+        always usable. All pairs when omitted.
+    """
+    if numba is None or core.x_site.size == 0:
+        return None
+    has = core.x_col >= 0
+    full_x = np.zeros(core.x_site.size, dtype=np.int8)
+    full_x[core.x_col[has]] = chosen[has]
+    usable = np.ones(core.x_site.size, dtype=bool) if columns is None else columns | (full_x > 0)
+    index = np.flatnonzero(usable)
+    csc = core.cover.tocsc()[:, index]
+    csr = csc.tocsr()
+    num_rows, num_cols = csr.shape
+    demand = np.ceil(core.demand - 1e-9).astype(np.int64)
+    col_group = core.x_site[index].astype(np.int64)
+    col_bit = (np.int64(1) << core.x_op[index].astype(np.int64)).astype(np.int64)
+    col_cost = core.pair_cost[core.x_site[index], core.x_op[index]].astype(np.float64)
+    group_cost = core.site_cost.astype(np.float64)
+    feasible = core.feasible.astype(np.bool_)
+    state_x = full_x[index]
+    cov = (csr @ state_x.astype(np.float64)).round().astype(np.int64)
+    group_mask = (chosen.astype(np.int64) * (np.int64(1) << np.arange(chosen.shape[1]))).sum(axis=1)
+    group_count = chosen.sum(axis=1).astype(np.int64)
+    if np.any(cov < demand):
+        return None
+    cost = float(col_cost @ state_x + group_cost[group_count > 0].sum())
+    unc_list = np.zeros(num_rows, dtype=np.int64)
+    unc_pos = np.full(num_rows, -1, dtype=np.int64)
+    selected = np.flatnonzero(state_x).astype(np.int64)
+    sel_list = np.zeros(num_cols, dtype=np.int64)
+    sel_list[: selected.size] = selected
+    sel_pos = np.full(num_cols, -1, dtype=np.int64)
+    sel_pos[selected] = np.arange(selected.size)
+    # xorshift64 state: any non-zero value; the seed picks it.
+    rng_state = np.array([(0x9E3779B97F4A7C15 ^ (seed * 0xBF58476D1CE4E5B9)) % 2**64 or 1],
+                         dtype=np.uint64)
+    scalars = np.array([cost, cost, 0.0, 0.0])
+    counts = np.array([0, selected.size], dtype=np.int64)
+    best_x = state_x.copy()
+    weight = np.ones(num_rows, dtype=np.float64)
+    stamp = np.full(num_cols, -(10**9), dtype=np.int64)
+    arrays = (csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
+              csc.indptr.astype(np.int64), csc.indices.astype(np.int64), demand, col_cost,
+              col_group, col_bit, group_cost, feasible, state_x, cov, weight, group_mask,
+              group_count, params.tenure, stamp, unc_list, unc_pos, sel_list, sel_pos, scalars,
+              counts, rng_state, best_x)
+    start_cost = cost
+    moves = 0
+    while moves < params.max_moves:
+        if time.perf_counter() >= deadline or (should_stop is not None and should_stop()):
+            break
+        chunk = min(params.chunk, params.max_moves - moves)
+        _kernel(*arrays, chunk)
+        moves += chunk
+        if scalars[3] >= params.stall_moves:
+            break
+    if scalars[1] >= start_cost - 1e-9:
+        return None
+    result = np.zeros(chosen.shape, dtype=bool)
+    picked = index[np.flatnonzero(best_x)]
+    result[core.x_site[picked], core.x_op[picked]] = True
+    return result
+

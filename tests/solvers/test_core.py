@@ -1,0 +1,170 @@
+"""The core's parts on set-covering instances small enough to enumerate."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+
+from btsopt import SolveParams, solve
+from btsopt.model import build_model
+from btsopt.radio import compute_coverage
+from btsopt.reading.orlib import SetCoverInstance, instance_to_problem
+from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core.heuristic import construct, plan_cost
+from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
+from btsopt.solvers.core.lns import LnsParams, large_neighbourhood_search
+from btsopt.solvers.core.local_search import LocalSearchParams, available, local_search
+from btsopt.solvers.core.search import _choice_index
+from btsopt.solvers.core.structure import core_structure
+
+needs_numba = pytest.mark.skipif(not available(), reason="numba is not installed")
+
+
+def set_cover(costs: list[int], rows: list[list[int]]):
+    """ProblemData, model and core structure of a set-covering instance."""
+    matrix = sparse.lil_matrix((len(rows), len(costs)), dtype=np.int8)
+    for i, cols in enumerate(rows):
+        matrix[i, cols] = 1
+    instance = SetCoverInstance("test", np.asarray(costs, dtype=float), matrix.tocsr(), "row")
+    data = instance_to_problem(instance)
+    model = build_model(data, compute_coverage(data))
+    return data, model, core_structure(model, data)
+
+
+def brute_force(costs: list[int], rows: list[list[int]]) -> float:
+    best = np.inf
+    for chosen in itertools.product([0, 1], repeat=len(costs)):
+        if all(any(chosen[c] for c in cols) for cols in rows):
+            best = min(best, float(np.dot(chosen, costs)))
+    return best
+
+
+def random_cover(seed: int, num_rows: int, num_cols: int, density: float):
+    rng = np.random.default_rng(seed)
+    costs = rng.integers(1, 30, num_cols).tolist()
+    rows = []
+    for _ in range(num_rows):
+        k = max(2, int(rng.binomial(num_cols, density)))
+        rows.append(sorted(rng.choice(num_cols, size=k, replace=False).tolist()))
+    return costs, rows
+
+
+# Greedy (cost per newly covered row) takes column 3 first (4 rows for 5: 1.25
+# a row, against 4/3 for columns 0 and 1), then column 1 for rows 4-5 (4/2
+# against 5/2): 5 + 4 = 9, and neither is redundant. Columns 0 and 1 cover
+# all six rows for 8.
+TRAP_COSTS = [4, 4, 5, 5]
+TRAP_ROWS = [[0, 3], [0, 3], [0, 3], [1, 3], [1, 2], [1, 2]]
+
+
+def chosen_of(core, values):
+    chosen = np.zeros(core.x_col.shape, dtype=bool)
+    has = core.x_col >= 0
+    chosen[has] = values[core.x_col[has]] > 0.5
+    return chosen
+
+
+def test_greedy_falls_into_the_trap_that_the_optimum_avoids() -> None:
+    _, _, core = set_cover(TRAP_COSTS, TRAP_ROWS)
+    chosen, tokens, cost = construct(core)
+    assert cost == 9.0
+    assert brute_force(TRAP_COSTS, TRAP_ROWS) == 8.0
+
+
+@needs_numba
+def test_local_search_escapes_the_greedy_trap() -> None:
+    _, _, core = set_cover(TRAP_COSTS, TRAP_ROWS)
+    chosen, _, _ = construct(core)
+    better = local_search(core, chosen, time.perf_counter() + 5, seed=0,
+                          params=LocalSearchParams(max_moves=20_000))
+    assert better is not None
+    assert plan_cost(core, better, np.zeros(0)) == 8.0
+
+
+@needs_numba
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_local_search_returns_a_cheaper_cover_or_nothing(seed: int) -> None:
+    costs, rows = random_cover(seed, 12, 10, 0.3)
+    _, _, core = set_cover(costs, rows)
+    start = construct(core)
+    assert start is not None
+    found = local_search(core, start[0], time.perf_counter() + 5, seed=seed,
+                         params=LocalSearchParams(max_moves=5_000, chunk=1_000))
+    optimum = brute_force(costs, rows)
+    if found is None:
+        assert start[2] >= optimum
+        return
+    x = found[core.x_site, core.x_op].astype(float)
+    assert np.all(core.cover @ x >= 1)  # a cover
+    cost = plan_cost(core, found, np.zeros(0))
+    assert optimum <= cost < start[2]
+
+
+@needs_numba
+def test_local_search_is_reproducible_for_a_seed() -> None:
+    costs, rows = random_cover(7, 60, 40, 0.1)
+    _, _, core = set_cover(costs, rows)
+    start = construct(core)[0]
+    runs = [
+        local_search(core, start, time.perf_counter() + 30, seed=3,
+                     params=LocalSearchParams(max_moves=30_000, stall_moves=10**9))
+        for _ in range(2)
+    ]
+    assert (runs[0] is None and runs[1] is None) or np.array_equal(runs[0], runs[1])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_lagrangian_bound_never_exceeds_the_optimum(seed: int) -> None:
+    costs, rows = random_cover(seed, 10, 9, 0.3)
+    _, _, core = set_cover(costs, rows)
+    state = subgradient(core, np.inf, iterations=300, time_limit=5)
+    assert state.bound <= brute_force(costs, rows) + 1e-6
+
+
+def test_smallest_per_row_matches_a_loop_over_rows() -> None:
+    rng = np.random.default_rng(0)
+    matrix = sparse.random(40, 60, 0.2, format="csr", random_state=1)
+    score = rng.random(60)
+    rows = rng.random(40) < 0.5
+    expected = set()
+    for r in np.flatnonzero(rows):
+        cols = matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]
+        expected |= set(cols[np.argsort(score[cols])[:3]].tolist())
+    assert set(smallest_per_row(matrix, score, 3, rows).tolist()) == expected
+
+
+def test_large_neighbourhood_search_reaches_the_optimum_from_the_greedy() -> None:
+    costs, rows = random_cover(11, 40, 30, 0.12)
+    data, model, core = set_cover(costs, rows)
+    optimum = solve(data, SolveParams(backend="highs", gap=0.0, time_limit=30)).objective
+    chosen, tokens, cost = construct(core)
+    values = core.values_from_choice(_choice_index(chosen), tokens, model.linear.num_cols)
+    state = subgradient(core, cost, iterations=300, time_limit=5)
+    seen: list[float] = []
+    outcome = large_neighbourhood_search(
+        core, model.linear, values, pair_increase(core, state),
+        BackendParams(workers=1), time.perf_counter() + 20, LnsParams(rows_share=0.5),
+        lower_bound=optimum, on_improvement=lambda c, v: seen.append(c),
+    )
+    assert outcome.cost == optimum
+    assert model.linear.max_violation(outcome.values) <= 1e-9
+    assert seen == sorted(seen, reverse=True)
+    assert (outcome.cost < cost) == bool(seen)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_core_proves_the_enumerated_optimum(seed: int) -> None:
+    costs, rows = random_cover(seed, 16, 14, 0.2)
+    data, _, _ = set_cover(costs, rows)
+    result = solve(data, SolveParams(gap=0.0, time_limit=30))
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(brute_force(costs, rows))
+    assert result.lower_bound == pytest.approx(result.objective)
