@@ -33,6 +33,12 @@ from btsopt.solvers.base import (
     BackendResult,
     relative_gap,
 )
+from btsopt.solvers.core.decompose import (
+    SharingPrice,
+    find_components,
+    price_sharing,
+    worth_decomposing,
+)
 from btsopt.solvers.core.heuristic import construct, remove_redundant, repair_sharing
 from btsopt.solvers.core.lagrangian import (
     LagrangianState,
@@ -70,6 +76,8 @@ def _fixings(core: CoreStructure, state: LagrangianState, threshold: float):
     return sites_off, sites_on, pairs_off
 
 
+DECOMPOSITION_SHARE = 0.5
+"""Share of the remaining time the component decomposition may take."""
 LOCAL_SEARCH_SHARE = 0.15
 """Share of the time limit the local search may take (it stops earlier once it stalls)."""
 LOCAL_SEARCH_MAX_SECONDS = 60.0
@@ -217,8 +225,32 @@ def solve_core(
     reduced = replace(linear, col_lb=col_lb, col_ub=col_ub)
     restricted = int((col_ub > col_lb).sum()) > CORE_PROBLEM_COLUMNS
     if restricted:
-        # Too large for branch and cut in the time: search a core problem for
-        # better plans; the bound then rests on the Lagrangian alone.
+        # Too large for branch and cut on the whole. Where the coverage rows
+        # fall into independent pockets, solve them exactly at a price on
+        # sharing: a bound far above the Lagrangian's, and a plan.
+        components = find_components(core, model)
+        if worth_decomposing(components) and not params.stop_requested:
+            pricer = SharingPrice(core, model, components, params)
+
+            def on_plan(priced) -> None:
+                chosen = _chosen(core, priced.values)
+                if priced.activity >= 0:
+                    offer(chosen, priced.values[core.token_col])
+                repaired = repair_sharing(core, chosen)
+                if repaired is not None:
+                    offer(*repaired)
+
+            budget = DECOMPOSITION_SHARE * max(deadline - time.perf_counter(), 0.0)
+            priced_bound, _ = price_sharing(pricer, state.lam, time.perf_counter() + budget,
+                                            on_plan)
+            if priced_bound > lower:
+                lower = math.ceil(priced_bound - 1e-6) if integral else priced_bound
+                params.report("components", bound=lower)
+            best_cost, best_values = incumbent
+            if relative_gap(best_cost, lower) <= params.gap:
+                return _result(OPTIMAL, best_values, best_cost, min(lower, best_cost), start)
+        # Then search a core problem for better plans; the bound rests on the
+        # Lagrangian and the components.
         reduced = replace(reduced, col_ub=_core_problem(core, state, best_values, col_ub))
 
     remaining = deadline - time.perf_counter()
