@@ -516,9 +516,18 @@ def _complete_auxiliaries(model: SitingModel, values: np.ndarray) -> None:
             if linear.col_ub[col] > 1:  # the shortfall w
                 continue
             values[col] = 1.0
-            rows_of = csc.indices[csc.indptr[col] : csc.indptr[col + 1]]
-            activity = linear.matrix[rows_of] @ values
-            if np.any(activity < linear.row_lb[rows_of] - 1e-9):
+            # Only rows that raising the column can break decide: a negative
+            # coefficient against a lower bound, a positive one against an
+            # upper bound. (Rows it helps, such as "sum c >= N", may still be
+            # short until the other columns are raised too.)
+            span = slice(csc.indptr[col], csc.indptr[col + 1])
+            rows_of, coef = csc.indices[span], csc.data[span]
+            limiting = rows_of[((coef < 0) & np.isfinite(linear.row_lb[rows_of]))
+                               | ((coef > 0) & np.isfinite(linear.row_ub[rows_of]))]
+            activity = linear.matrix[limiting] @ values
+            if np.any(activity < linear.row_lb[limiting] - 1e-9) or np.any(
+                activity > linear.row_ub[limiting] + 1e-9
+            ):
                 values[col] = 0.0
     for col in aux:
         if linear.col_ub[col] > 1:

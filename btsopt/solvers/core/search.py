@@ -46,6 +46,7 @@ from btsopt.solvers.core.lagrangian import (
     smallest_per_row,
     subgradient,
 )
+from btsopt.solvers.core.lns import large_neighbourhood_search
 from btsopt.solvers.core.local_search import available as local_search_available
 from btsopt.solvers.core.local_search import local_search
 from btsopt.solvers.core.structure import CoreStructure, core_structure
@@ -262,8 +263,15 @@ def solve_core(
     free_columns = int((reduced.col_ub > reduced.col_lb).sum())
     if restricted and remaining < 120.0:
         # A country-scale core problem needs minutes before HiGHS even checks
-        # the clock again: with less left, keep the heuristic plan.
-        return _result(FEASIBLE, best_values, best_cost, lower, start)
+        # the clock again: with less left, improve the plan by small exact
+        # steps (large-neighbourhood search) that each end in seconds.
+        outcome = large_neighbourhood_search(
+            core, linear, best_values, pair_increase(core, state), params,
+            deadline - 0.5, lower_bound=lower,
+            on_improvement=lambda cost, values: params.report("lns", objective=cost, values=values),
+        )
+        status = OPTIMAL if relative_gap(outcome.cost, lower) <= params.gap else FEASIBLE
+        return _result(status, outcome.values, outcome.cost, min(lower, outcome.cost), start)
     if free_columns > 10_000:
         # HiGHS checks the clock rarely in the root of a large model (seen: a
         # minute late on XL, 20 s on L): leave it a margin.
