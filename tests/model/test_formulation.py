@@ -289,38 +289,6 @@ def test_model_agrees_with_the_evaluator_on_every_plan(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_model_agrees_with_the_evaluator_on_every_plan(name: str) -> None:
-    """For every plan: some completion of its vector (x, y, s from the plan, any
-    c / z) is feasible exactly when the evaluator finds no violation, and the cost
-    is the evaluator's system cost (no aggregation)."""
-    data = SCENARIOS[name]()
-    model = model_of(data)
-    linear = model.linear
-    feasible = 0
-    for plan in _plans(data):
-        values = model.solution(plan)
-        assert model.plan(values) == plan
-        assert linear.value(values) == pytest.approx(evaluate(data, plan).system_cost, abs=1e-6)
-        ok = not evaluate(data, plan).violations
-        witness = next((v for v in _completions(model, plan) if linear.max_violation(v) <= 1e-9),
-                       None)
-        assert (witness is not None) == ok, plan.tenancies.astype(int)
-        if ok:
-            # In particular the valid inequalities hold for every feasible plan.
-            rows = linear.matrix[model.site_cover_rows] @ witness
-            assert np.all(rows >= linear.row_lb[model.site_cover_rows] - 1e-9)
-        feasible += ok
-    assert feasible > 0
-
-
-_AUX_BUG = (
-    "SitingModel.solution leaves c / z at 0 when a row sum_i c[i] >= n or "
-    "sum_k z[i,k] >= k needs several of them: _complete_auxiliaries tries one "
-    "column at a time and undoes it because that counting row is still short"
-)
-
-
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_solution_of_a_feasible_plan_is_feasible(name: str) -> None:
     """solution(plan) (the warm-start vector) is feasible for every plan the
     evaluator accepts, with c as the plan's outcome."""
