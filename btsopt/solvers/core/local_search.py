@@ -56,7 +56,7 @@ class LocalSearchParams:
     """
 
     max_moves: int = 20_000_000
-    stall_moves: int = 500_000
+    stall_moves: int = 300_000
     chunk: int = 20_000
     tenure: int = 3
 

@@ -1,18 +1,23 @@
-"""The fast core: Lagrangian bound, guided heuristics, reduced-cost fixing,
-then branch and cut (HiGHS) on what is left, warm-started.
+"""The fast core: Lagrangian bound, guided heuristics, local search,
+reduced-cost fixing, then exact search on what is left, warm-started.
 
 1. A greedy plan gives an upper bound at once.
 2. Subgradient ascent on the Lagrangian (coverage and sharing rows relaxed)
    raises a valid lower bound; each improvement re-runs the greedy ranked by
    Lagrangian reduced costs, which usually finds better plans.
-3. Reduced-cost fixing: a site or pair whose forced use would lift the
+3. A row-weighting local search (:mod:`.local_search`, compiled) improves
+   the best plan over the core pairs (smallest Lagrangian increase per row).
+4. Reduced-cost fixing: a site or pair whose forced use would lift the
    Lagrangian bound above the best plan cannot be in any better plan, so it
    is removed. On covering models this deletes most columns.
-4. HiGHS searches the reduced model, started from the best plan. Its bound
+5. HiGHS searches the reduced model, started from the best plan. Its bound
    is valid for every plan cheaper than the incumbent, so the final bound is
-   ``max(Lagrangian, min(incumbent, HiGHS bound))``. Models too large for
-   that (the country-scale family) get a core problem instead: the pairs of
-   smallest Lagrangian increase per row; the bound is then the Lagrangian's.
+   ``max(Lagrangian, min(incumbent, HiGHS bound))``.
+6. Models too large for that (the country-scale family) are first split into
+   independent coverage components solved exactly at a price on sharing
+   (:mod:`.decompose`: a much stronger bound, and a plan); then a
+   large-neighbourhood search (:mod:`.lns`) of small exact steps improves the
+   plan until the deadline.
 """
 
 from __future__ import annotations
@@ -79,7 +84,7 @@ def _fixings(core: CoreStructure, state: LagrangianState, threshold: float):
 
 DECOMPOSITION_SHARE = 0.5
 """Share of the remaining time the component decomposition may take."""
-LOCAL_SEARCH_SHARE = 0.15
+LOCAL_SEARCH_SHARE = 0.1
 """Share of the time limit the local search may take (it stops earlier once it stalls)."""
 LOCAL_SEARCH_MAX_SECONDS = 60.0
 LOCAL_SEARCH_PAIRS_PER_ROW = 20
@@ -101,31 +106,8 @@ def _core_columns(core: CoreStructure, increase: np.ndarray, per_row: int) -> np
 
 
 CORE_PROBLEM_COLUMNS = 30_000
-"""Above this many free columns, branch and cut gets a restricted core problem."""
-
-PAIRS_PER_ROW = 8
-
-
-def _core_problem(
-    core: CoreStructure, state: LagrangianState, incumbent: np.ndarray, col_ub: np.ndarray
-) -> np.ndarray:
-    """Upper bounds restricting the search to the pairs of smallest Lagrangian
-    increase per coverage row (plus the incumbent's), as in Caprara, Fischetti
-    and Toth's core problems: a much smaller MIP whose plans all stay feasible.
-    """
-    increase = pair_increase(core, state)
-    keep = _chosen(core, incumbent)[core.x_site, core.x_op]
-    keep |= _core_columns(core, increase, PAIRS_PER_ROW)
-    restricted = col_ub.copy()
-    x_cols = np.arange(core.x_site.size)
-    restricted[x_cols[~keep]] = np.minimum(restricted[x_cols[~keep]], incumbent[x_cols[~keep]])
-    # Sites whose every pair left the core stay as the incumbent has them.
-    kept_site = np.zeros(core.num_sites, dtype=bool)
-    kept_site[core.x_site[keep]] = True
-    idle = ~kept_site
-    restricted[core.y_col[idle]] = np.minimum(restricted[core.y_col[idle]], incumbent[core.y_col[idle]])
-    return restricted
-
+"""Above this many free columns the model counts as country-scale: components
+and large-neighbourhood search instead of branch and cut on the whole."""
 
 def solve_core(
     model: SitingModel,
@@ -250,9 +232,17 @@ def solve_core(
             best_cost, best_values = incumbent
             if relative_gap(best_cost, lower) <= params.gap:
                 return _result(OPTIMAL, best_values, best_cost, min(lower, best_cost), start)
-        # Then search a core problem for better plans; the bound rests on the
-        # Lagrangian and the components.
-        reduced = replace(reduced, col_ub=_core_problem(core, state, best_values, col_ub))
+        # Then improve the plan by small exact steps (large-neighbourhood
+        # search), each ending in seconds: branch and cut on a country-scale
+        # core problem was measured to overrun its time limit by minutes
+        # (HiGHS checks the clock rarely in the root of such models).
+        outcome = large_neighbourhood_search(
+            core, linear, best_values, pair_increase(core, state), params,
+            deadline - 0.5, lower_bound=lower,
+            on_improvement=lambda cost, values: params.report("lns", objective=cost, values=values),
+        )
+        status = OPTIMAL if relative_gap(outcome.cost, lower) <= params.gap else FEASIBLE
+        return _result(status, outcome.values, outcome.cost, min(lower, outcome.cost), start)
 
     remaining = deadline - time.perf_counter()
     if remaining <= 0.05 or params.stop_requested:
@@ -261,52 +251,20 @@ def solve_core(
     # incumbent was measured too: no faster on OR-Library, four times slower
     # on the M brownfield family, so there is none.)
     free_columns = int((reduced.col_ub > reduced.col_lb).sum())
-    if restricted and remaining < 120.0:
-        # A country-scale core problem needs minutes before HiGHS even checks
-        # the clock again: with less left, improve the plan by small exact
-        # steps (large-neighbourhood search) that each end in seconds.
-        outcome = large_neighbourhood_search(
-            core, linear, best_values, pair_increase(core, state), params,
-            deadline - 0.5, lower_bound=lower,
-            on_improvement=lambda cost, values: params.report("lns", objective=cost, values=values),
-        )
-        status = OPTIMAL if relative_gap(outcome.cost, lower) <= params.gap else FEASIBLE
-        return _result(status, outcome.values, outcome.cost, min(lower, outcome.cost), start)
-    if free_columns > 10_000:
+    if free_columns > 20_000:
         # HiGHS checks the clock rarely in the root of a large model (seen: a
-        # minute late on XL, 20 s on L): leave it a margin.
+        # minute late on XL, 20 s on L; on time on M): leave it a margin.
         remaining -= min(0.3 * remaining, 120.0)
-    search_params = replace(params, time_limit=remaining)
-    if restricted and params.progress is not None:
-        # Bounds of a core problem are not bounds of the whole: report plans only.
-        search_params = replace(search_params, progress=_PlansOnly(params.progress))
-    outcome = solve_highs(reduced, search_params, best_values)
-    if outcome.status == INFEASIBLE and not restricted:
+    outcome = solve_highs(reduced, replace(params, time_limit=remaining), best_values)
+    if outcome.status == INFEASIBLE:
         return _result(OPTIMAL, best_values, best_cost, best_cost, start)
     if outcome.has_solution and outcome.objective < best_cost - 1e-9:
         best_cost, best_values = outcome.objective, outcome.values
-    if restricted:
-        bound = lower
-    else:
-        bound = max(lower, min(best_cost, outcome.bound)) if math.isfinite(outcome.bound) else lower
+    bound = max(lower, min(best_cost, outcome.bound)) if math.isfinite(outcome.bound) else lower
     if integral:
         bound = math.ceil(bound - 1e-6)
     status = OPTIMAL if relative_gap(best_cost, bound) <= params.gap else FEASIBLE
     return _result(status, best_values, best_cost, min(bound, best_cost), start)
-
-
-class _PlansOnly:
-    """Forwards plans and the stop request to a progress reporter, not bounds."""
-
-    def __init__(self, progress) -> None:
-        self.progress = progress
-
-    @property
-    def stop_requested(self) -> bool:
-        return self.progress.stop_requested
-
-    def update(self, phase: str, objective=None, bound=None, values=None) -> None:
-        self.progress.update(phase, objective=objective, values=values)
 
 
 def _choice_index(chosen: np.ndarray) -> np.ndarray:
