@@ -48,7 +48,9 @@ class LocalSearchParams:
     max_moves
         Moves in total (a deterministic budget).
     stall_moves
-        Stop after this many moves without a cheaper plan.
+        Stop after this many moves without a cheaper plan; by default 30
+        per usable pair, between 20,000 and 300,000 (small instances settle
+        fast, and the time is better spent proving).
     chunk
         Moves per compiled call (between clock checks).
     tenure
@@ -56,7 +58,7 @@ class LocalSearchParams:
     """
 
     max_moves: int = 20_000_000
-    stall_moves: int = 300_000
+    stall_moves: int | None = None
     chunk: int = 20_000
     tenure: int = 3
 
@@ -309,13 +311,14 @@ def local_search(
               counts, rng_state, best_x)
     start_cost = cost
     moves = 0
+    stall_moves = params.stall_moves or int(np.clip(30 * num_cols, 20_000, 300_000))
     while moves < params.max_moves:
         if time.perf_counter() >= deadline or (should_stop is not None and should_stop()):
             break
         chunk = min(params.chunk, params.max_moves - moves)
         _kernel(*arrays, chunk)
         moves += chunk
-        if scalars[3] >= params.stall_moves:
+        if scalars[3] >= stall_moves:
             break
     if scalars[1] >= start_cost - 1e-9:
         return None

@@ -87,6 +87,9 @@ DECOMPOSITION_SHARE = 0.5
 LOCAL_SEARCH_SHARE = 0.1
 """Share of the time limit the local search may take (it stops earlier once it stalls)."""
 LOCAL_SEARCH_MAX_SECONDS = 60.0
+LOCAL_SEARCH_MIN_PAIRS = 5_000
+"""Smaller models go straight to branch and cut, which proves them sooner
+(OR-Library, 45 instances: 114 s in total without the local search, 127 s with)."""
 LOCAL_SEARCH_PAIRS_PER_ROW = 20
 
 
@@ -174,7 +177,8 @@ def solve_core(
         return replace(outcome, bound=max(outcome.bound, lower) if outcome.status != INFEASIBLE
                        else outcome.bound, backend="core")
 
-    if relative_gap(incumbent[0], lower) > params.gap and local_search_available():
+    if (relative_gap(incumbent[0], lower) > params.gap and local_search_available()
+            and core.x_site.size >= LOCAL_SEARCH_MIN_PAIRS):
         # Row-weighting local search over the core pairs from the best plan.
         share = min(LOCAL_SEARCH_SHARE * params.time_limit, LOCAL_SEARCH_MAX_SECONDS)
         columns = _core_columns(core, pair_increase(core, state), LOCAL_SEARCH_PAIRS_PER_ROW)
