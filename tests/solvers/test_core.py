@@ -55,12 +55,13 @@ def random_cover(seed: int, num_rows: int, num_cols: int, density: float):
     return costs, rows
 
 
-# Greedy (cost per newly covered row) takes column 3 first (4 rows for 5: 1.25
-# a row, against 4/3 for columns 0 and 1), then column 1 for rows 4-5 (4/2
-# against 5/2): 5 + 4 = 9, and neither is redundant. Columns 0 and 1 cover
-# all six rows for 8.
-TRAP_COSTS = [4, 4, 5, 5]
-TRAP_ROWS = [[0, 3], [0, 3], [0, 3], [1, 3], [1, 2], [1, 2]]
+# Greedy (cost per newly covered row) takes column 3 first (3 rows for 1), then
+# column 0 for row 3 (4 a row, against 4.5 for column 4 covering rows 1 and 3),
+# then column 1 for row 1: 1 + 4 + 8 = 13, with nothing redundant. Columns 3
+# and 4 cover every row for 10. (No row implies another, so the core keeps
+# all five.)
+TRAP_COSTS = [4, 8, 8, 1, 9]
+TRAP_ROWS = [[3, 4], [1, 4], [2, 3], [0, 4], [1, 3]]
 
 
 def chosen_of(core, values):
@@ -73,8 +74,9 @@ def chosen_of(core, values):
 def test_greedy_falls_into_the_trap_that_the_optimum_avoids() -> None:
     _, _, core = set_cover(TRAP_COSTS, TRAP_ROWS)
     chosen, tokens, cost = construct(core)
-    assert cost == 9.0
-    assert brute_force(TRAP_COSTS, TRAP_ROWS) == 8.0
+    assert core.cover.shape[0] == 5
+    assert cost == 13.0
+    assert brute_force(TRAP_COSTS, TRAP_ROWS) == 10.0
 
 
 @needs_numba
@@ -84,7 +86,7 @@ def test_local_search_escapes_the_greedy_trap() -> None:
     better = local_search(core, chosen, time.perf_counter() + 5, seed=0,
                           params=LocalSearchParams(max_moves=20_000))
     assert better is not None
-    assert plan_cost(core, better, np.zeros(0)) == 8.0
+    assert plan_cost(core, better, np.zeros(0)) == 10.0
 
 
 @needs_numba
@@ -168,3 +170,16 @@ def test_core_proves_the_enumerated_optimum(seed: int) -> None:
     assert result.status == "optimal"
     assert result.objective == pytest.approx(brute_force(costs, rows))
     assert result.lower_bound == pytest.approx(result.objective)
+
+
+def test_rows_implied_by_other_rows_leave_the_core() -> None:
+    # Row 0 = {0, 1, 2} is implied by row 1 = {0, 1}; rows 2 and 3 are the same
+    # set {2, 3}: the first stays. The optimum is unchanged.
+    costs, rows = [3, 4, 5, 6], [[0, 1, 2], [0, 1], [2, 3], [2, 3]]
+    data, model, core = set_cover(costs, rows)
+    kept = {tuple(sorted(core.cover.indices[core.cover.indptr[r] : core.cover.indptr[r + 1]]))
+            for r in range(core.cover.shape[0])}
+    assert core.cover.shape[0] == 2
+    assert model.linear.matrix[model.coverage_rows].shape[0] == 4  # the model keeps them
+    assert solve(data, SolveParams(gap=0.0, time_limit=30)).objective == brute_force(costs, rows)
+    assert len(kept) == 2

@@ -74,8 +74,11 @@ def find_components(core: CoreStructure, model: SitingModel) -> Components | Non
     """Split the model by coverage component; ``None`` if some row other than
     the sharing and budget rows links two components."""
     linear = model.linear
-    cover = core.cover.tocoo()
-    num_rows, num_sites = core.cover.shape[0], core.num_sites
+    # All the model's coverage rows (the core drops rows other rows imply,
+    # and those may still link sites).
+    num_x = core.x_site.size
+    cover = linear.matrix[model.coverage_rows][:, :num_x].tocoo()
+    num_rows, num_sites = cover.shape[0], core.num_sites
     graph = sparse.csr_matrix(
         (np.ones(cover.nnz), (cover.row, num_rows + core.x_site[cover.col])),
         shape=(num_rows + num_sites, num_rows + num_sites),

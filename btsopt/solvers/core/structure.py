@@ -128,6 +128,9 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
     if block.shape[0] and block[:, num_x:].nnz:
         return None
     cover = block[:, :num_x].tocsr()
+    demand = linear.row_lb[model.coverage_rows].astype(float)
+    kept = undominated_rows(cover, demand)
+    cover, demand = cover[kept], demand[kept]
     x_site = np.empty(num_x, dtype=np.int64)
     x_op = np.empty(num_x, dtype=np.int64)
     rows_n, cols_k = np.nonzero(has)
@@ -153,10 +156,47 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
     return CoreStructure(
         site=modelled, y_col=y_col, s_col=s_col, x_col=x_col, site_cost=site_cost,
         pair_cost=pair_cost, subsets=subsets, feasible=feasible, cover=cover,
-        demand=linear.row_lb[model.coverage_rows].astype(float), site_cover=site_cover,
+        demand=demand, site_cover=site_cover,
         site_demand=linear.row_lb[model.site_cover_rows].astype(float), x_site=x_site, x_op=x_op,
         token_cost=cost[model.token_index].astype(float), token_coef=token_coef,
         token_ub=linear.col_ub[model.token_index].astype(float),
         token_col=model.token_index, p=int(p), q=int(q), offset=float(linear.offset),
     )
 
+
+
+def undominated_rows(cover: sparse.csr_matrix, demand: np.ndarray,
+                     max_overlaps: int = 20_000_000) -> np.ndarray:
+    """Indices of the cover rows that no other row implies.
+
+    A row that asks for one of a set of pairs is implied by a row asking for
+    one of a subset of them (every plan meeting the smaller row meets the
+    larger): dropping it changes no plan's feasibility, and the Lagrangian,
+    the greedy and the local search all get fewer rows. Of identical rows the
+    first is kept. Only rows with demand 1 take part; the check is skipped
+    (all rows kept) when the row-overlap matrix would be too large.
+    """
+    rows = cover.shape[0]
+    everything = np.arange(rows)
+    unit = np.abs(demand - 1.0) < 1e-9
+    if rows < 2 or not unit.any():
+        return everything
+    pattern = cover.copy()
+    pattern.data = np.ones_like(pattern.data)
+    pattern = pattern[unit]
+    col_counts = np.diff(pattern.tocsc().indptr)
+    if float(col_counts.astype(np.float64) @ col_counts) > max_overlaps:
+        return everything
+    overlap = (pattern @ pattern.T).tocoo()
+    length = np.diff(pattern.indptr)
+    i, j, shared = overlap.row, overlap.col, overlap.data
+    # Row i is implied by row j when j's pairs all lie in i (shared == |j|),
+    # j != i, and j is strictly smaller or an identical earlier row.
+    implied = (i != j) & (np.abs(shared - length[j]) < 0.5) & (
+        (length[j] < length[i]) | (j < i)
+    )
+    dominated = np.zeros(pattern.shape[0], dtype=bool)
+    dominated[i[implied]] = True
+    keep = np.ones(rows, dtype=bool)
+    keep[np.flatnonzero(unit)[dominated]] = False
+    return np.flatnonzero(keep)
