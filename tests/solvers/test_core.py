@@ -183,3 +183,16 @@ def test_rows_implied_by_other_rows_leave_the_core() -> None:
     assert model.linear.matrix[model.coverage_rows].shape[0] == 4  # the model keeps them
     assert solve(data, SolveParams(gap=0.0, time_limit=30)).objective == brute_force(costs, rows)
     assert len(kept) == 2
+
+
+def test_the_only_pair_for_a_row_is_forced_in_every_relaxed_choice() -> None:
+    # Row 2 can only be served by column 2: the core fixes it, so the Lagrangian
+    # subproblem and the heuristics always take it.
+    costs, rows = [1, 1, 50], [[0, 1], [0, 2], [2]]
+    data, _, core = set_cover(costs, rows)
+    site = core.x_site[2]
+    assert not core.feasible[site, 0]  # the empty subset is out for that site
+    state = subgradient(core, np.inf, iterations=50, time_limit=5)
+    assert core.subsets[state.choice[site]].any()
+    assert construct(core)[2] == 51.0 == brute_force(costs, rows)
+    assert solve(data, SolveParams(gap=0.0, time_limit=30)).objective == 51.0

@@ -106,7 +106,13 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
     has = x_col >= 0
     pair_cost = np.where(has, cost[np.where(has, x_col, 0)], 0.0)
     site_cost = cost[y_col]
-    fixed = has & (linear.col_lb[np.where(has, x_col, 0)] > 0.5)
+    # Forced pairs: fixed by the model, or the only pair that can serve some
+    # hamlet (every plan holds them).
+    cover_rows = linear.matrix[model.coverage_rows].tocsr()
+    single = (np.diff(cover_rows.indptr) == 1) & (linear.row_lb[model.coverage_rows] > 0.5)
+    forced_pair = linear.col_lb > 0.5
+    forced_pair[cover_rows.indices[cover_rows.indptr[:-1][single]]] = True
+    fixed = has & forced_pair[np.where(has, x_col, 0)]
     forced = linear.col_lb[y_col] > 0.5
 
     subsets = ((np.arange(2**num_ops)[:, None] >> np.arange(num_ops)[None, :]) & 1).astype(bool)
