@@ -19,9 +19,9 @@ search for set covering (RWLS, 2015):
 Each step touches only the rows of two pairs and the pairs of one row, so it
 costs microseconds; the loop is compiled with numba (a measured need: on an
 scpnrh-shaped instance 127,000 moves a second compiled, 828 with numba's
-compiler off). It runs in chunks of moves so that Python can check the clock and Ctrl-C between
-chunks, and draws from its own xorshift generator, so a seed and a move
-count give the same plan on every run.
+compiler off). It runs in chunks of moves so that Python can check the
+clock and Ctrl-C between chunks, and draws from its own xorshift generator,
+so a seed and a move count give the same plan on every run.
 """
 
 from __future__ import annotations
