@@ -83,6 +83,7 @@ class Neighbourhoods:
         site_rows.sum_duplicates()
         self.core = core
         self.site_rows = site_rows
+        self.serves = np.diff(site_rows.indptr) > 0
         self.rng = np.random.default_rng(seed)
         self.count = 0
 
@@ -94,21 +95,30 @@ class Neighbourhoods:
         return mask
 
     def pick(self, active: np.ndarray, target_rows: int) -> np.ndarray:
-        """Incumbent sites whose rows number about ``target_rows``."""
+        """Incumbent sites whose rows number about ``target_rows``.
+
+        Only sites that serve some coverage row are picked: the others matter
+        through the sharing row alone, which the tokens already leave free.
+        """
         self.count += 1
-        incumbent = np.flatnonzero(active)
+        serving = active & self.serves
+        incumbent = np.flatnonzero(serving)
         if incumbent.size == 0:
             return incumbent
         if self.count % 2:
-            order = self._region(active, target_rows)
+            order = self._region(serving, target_rows)
         else:
             order = self.rng.permutation(incumbent)
         chosen: list[int] = []
         covered = np.zeros(self.site_rows.shape[1], dtype=bool)
+        count = 0
+        indptr, indices = self.site_rows.indptr, self.site_rows.indices
         for site in order:
             chosen.append(int(site))
-            covered[self.site_rows.indices[self.site_rows.indptr[site] : self.site_rows.indptr[site + 1]]] = True
-            if covered.sum() >= target_rows:
+            rows = indices[indptr[site] : indptr[site + 1]]
+            count += int((~covered[rows]).sum())
+            covered[rows] = True
+            if count >= target_rows:
                 break
         return np.asarray(chosen, dtype=np.int64)
 
