@@ -196,3 +196,19 @@ def test_the_only_pair_for_a_row_is_forced_in_every_relaxed_choice() -> None:
     assert core.subsets[state.choice[site]].any()
     assert construct(core)[2] == 51.0 == brute_force(costs, rows)
     assert solve(data, SolveParams(gap=0.0, time_limit=30)).objective == 51.0
+
+
+def test_neighbourhoods_free_only_serving_sites_and_reach_their_row_target() -> None:
+    from btsopt.solvers.core.lns import Neighbourhoods
+
+    costs, rows = random_cover(5, 30, 25, 0.15)
+    _, _, core = set_cover(costs, rows)
+    picker = Neighbourhoods(core, seed=0)
+    active = np.ones(core.num_sites, dtype=bool)
+    for target in (1, 5, 12, 30):
+        for _ in range(2):  # a region, then a scatter neighbourhood
+            picked = picker.pick(active, target)
+            assert picker.serves[picked].all()
+            assert picker.rows_of(picked).sum() >= min(target, core.cover.shape[0])
+            # Minimal in the order taken: without the last site the target is missed.
+            assert picker.rows_of(picked[:-1]).sum() < target
