@@ -207,16 +207,13 @@ def large_neighbourhood_search(
         # cheaper by one can exist.
         extra["mip_abs_gap"] = 1.0 - 1e-6
     steps = improvements = 0
-    has = core.x_col >= 0
     while True:
         now = time.perf_counter()
         if now >= deadline - 0.2 or params.stop_requested:
             break
         if cost <= lower_bound + (1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(cost))):
             break
-        chosen = np.zeros(core.x_col.shape, dtype=bool)
-        chosen[has] = values[core.x_col[has]] > 0.5
-        active = chosen.any(axis=1)
+        active = core.chosen_from_values(values).any(axis=1)
         dropped = picker.pick(active, target)
         rows = picker.rows_of(dropped)
         free_sites = np.zeros(core.num_sites, dtype=bool)

@@ -93,14 +93,6 @@ LOCAL_SEARCH_MIN_PAIRS = 5_000
 LOCAL_SEARCH_PAIRS_PER_ROW = 20
 
 
-def _chosen(core: CoreStructure, values: np.ndarray) -> np.ndarray:
-    """Installed pairs (sites x operators) of a solution vector."""
-    chosen = np.zeros(core.x_col.shape, dtype=bool)
-    has = core.x_col >= 0
-    chosen[has] = values[core.x_col[has]] > 0.5
-    return chosen
-
-
 def _core_columns(core: CoreStructure, increase: np.ndarray, per_row: int) -> np.ndarray:
     """Mask of the ``per_row`` pairs of smallest Lagrangian increase in each row."""
     keep = np.zeros(core.x_site.size, dtype=bool)
@@ -182,7 +174,7 @@ def solve_core(
         # Row-weighting local search over the core pairs from the best plan.
         share = min(LOCAL_SEARCH_SHARE * params.time_limit, LOCAL_SEARCH_MAX_SECONDS)
         columns = _core_columns(core, pair_increase(core, state), LOCAL_SEARCH_PAIRS_PER_ROW)
-        found = local_search(core, _chosen(core, incumbent[1]),
+        found = local_search(core, core.chosen_from_values(incumbent[1]),
                              min(deadline, time.perf_counter() + share), seed=params.seed,
                              should_stop=lambda: params.stop_requested, columns=columns)
         if found is not None:
@@ -220,7 +212,7 @@ def solve_core(
             pricer = SharingPrice(core, model, components, params)
 
             def on_plan(priced) -> None:
-                chosen = _chosen(core, priced.values)
+                chosen = core.chosen_from_values(priced.values)
                 if priced.activity >= 0:
                     offer(chosen, priced.values[core.token_col])
                 repaired = repair_sharing(core, chosen)

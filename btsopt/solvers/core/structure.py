@@ -72,6 +72,14 @@ class CoreStructure:
         """Tenants in each subset."""
         return self.subsets.sum(axis=1)
 
+    def chosen_from_values(self, values: np.ndarray) -> np.ndarray:
+        """Installed pairs (sites x operators) of a column vector: the inverse
+        of :meth:`values_from_choice` on the x part."""
+        chosen = np.zeros(self.x_col.shape, dtype=bool)
+        has = self.x_col >= 0
+        chosen[has] = values[self.x_col[has]] > 0.5
+        return chosen
+
     def values_from_choice(self, choice: np.ndarray, tokens: np.ndarray, num_cols: int) -> np.ndarray:
         """Full column vector for a subset per site and token counts."""
         values = np.zeros(num_cols)
