@@ -130,7 +130,7 @@ def test_tiny_columns_and_rows_without_aggregation() -> None:
     """tiny: 4 sites x 2 operators, all pairs allowed, caps 3, ratio 3/10.
 
     Columns: 8 x + 4 y + 4 s = 16. Rows: 8 (x <= y) + 4 (y <= sum x) + 4 (sum x <= 3y)
-    + 4 (2s <= sum x) + 4 (s <= y) = 24; coverage: H1-H3 are already met by the
+    + 4 (y + s <= sum x) + 4 (s <= y) = 24; coverage: H1-H3 are already met by the
     fixed E1/alpha and E2/beta, so only H4 and H5 get a row (2), likewise 2
     site-cover rows, then the sharing row: 29.
     """
