@@ -10,6 +10,7 @@ import math
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -37,6 +38,44 @@ def _new_highs() -> highspy.Highs:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def _configured(params: BackendParams) -> highspy.Highs:
+    """A Highs instance with the common options of ``params`` set."""
+    h = _new_highs()
+    h.setOptionValue("output_flag", bool(params.log))
+    h.setOptionValue("time_limit", float(max(params.time_limit, 0.01)))
+    h.setOptionValue("random_seed", int(params.seed))
+    h.setOptionValue("threads", int(max(params.workers, 1)))
+    h.setOptionValue("mip_rel_gap", float(params.gap))
+    for name, value in params.extra.items():
+        h.setOptionValue(name, value)
+    return h
+
+
+def _pass_model(h: highspy.Highs, model: LinearModel, *, integer: bool) -> None:
+    """Hand ``model`` to HiGHS in one call (CSC arrays); ``integer=False``
+    passes its LP relaxation."""
+    csc = model.matrix.tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.num_cols
+    lp.num_row_ = model.num_rows
+    lp.col_cost_ = np.asarray(model.objective, dtype=float)
+    lp.col_lower_ = np.asarray(model.col_lb, dtype=float)
+    lp.col_upper_ = np.asarray(model.col_ub, dtype=float)
+    lp.row_lower_ = np.asarray(model.row_lb, dtype=float)
+    lp.row_upper_ = np.asarray(model.row_ub, dtype=float)
+    lp.offset_ = float(model.offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(float)
+    if integer:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in model.integer
+        ]
+    h.passModel(lp)
 
 
 def _subscribe(h: highspy.Highs, model: LinearModel, params: BackendParams) -> None:
@@ -75,34 +114,8 @@ def solve_highs(
         A feasible (or nearly feasible) solution to start from.
     """
     start = time.perf_counter()
-    h = _new_highs()
-    h.setOptionValue("output_flag", bool(params.log))
-    h.setOptionValue("time_limit", float(max(params.time_limit, 0.01)))
-    h.setOptionValue("random_seed", int(params.seed))
-    h.setOptionValue("threads", int(max(params.workers, 1)))
-    h.setOptionValue("mip_rel_gap", float(params.gap))
-    for name, value in params.extra.items():
-        h.setOptionValue(name, value)
-
-    csc = model.matrix.tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.num_cols
-    lp.num_row_ = model.num_rows
-    lp.col_cost_ = np.asarray(model.objective, dtype=float)
-    lp.col_lower_ = np.asarray(model.col_lb, dtype=float)
-    lp.col_upper_ = np.asarray(model.col_ub, dtype=float)
-    lp.row_lower_ = np.asarray(model.row_lb, dtype=float)
-    lp.row_upper_ = np.asarray(model.row_ub, dtype=float)
-    lp.offset_ = float(model.offset)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(float)
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-        for flag in model.integer
-    ]
-    h.passModel(lp)
+    h = _configured(params)
+    _pass_model(h, model, integer=True)
     # A hint is only a start: a vector that breaks a row would mislead HiGHS.
     if hint is not None and model.max_violation(np.asarray(hint, dtype=float)) > 1e-9:
         hint = None
@@ -145,4 +158,39 @@ def solve_highs(
     return BackendResult(
         status=label, values=values, objective=objective, bound=bound,
         wall_time=time.perf_counter() - start, backend="highs",
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class LpRelaxation:
+    """The LP relaxation's outcome: ``row_duals`` (>= 0 on binding ``>=`` rows
+    of a minimisation) are meaningful when ``optimal``; otherwise they are the
+    solver's last iterate, still usable as Lagrangian multipliers (any
+    multipliers give a valid Lagrangian bound)."""
+
+    optimal: bool
+    objective: float
+    col_values: np.ndarray
+    row_duals: np.ndarray
+    wall_time: float
+
+
+def solve_lp_relaxation(model: LinearModel, params: BackendParams) -> LpRelaxation | None:
+    """Solve the LP relaxation of ``model`` with HiGHS (its default LP method
+    and presolve); ``None`` when HiGHS ends without a dual iterate."""
+    start = time.perf_counter()
+    h = _configured(params)
+    _pass_model(h, model, integer=False)
+    highspy.Highs.resetGlobalScheduler(True)
+    h.run()
+    status = h.getModelStatus()
+    solution = h.getSolution()
+    if not solution.dual_valid:
+        return None
+    return LpRelaxation(
+        optimal=status == highspy.HighsModelStatus.kOptimal,
+        objective=float(h.getInfo().objective_function_value),
+        col_values=np.asarray(solution.col_value, dtype=float),
+        row_duals=np.asarray(solution.row_dual, dtype=float),
+        wall_time=time.perf_counter() - start,
     )

@@ -4,7 +4,9 @@ reduced-cost fixing, then exact search on what is left, warm-started.
 1. A greedy plan gives an upper bound at once.
 2. Subgradient ascent on the Lagrangian (coverage and sharing rows relaxed)
    raises a valid lower bound; each improvement re-runs the greedy ranked by
-   Lagrangian reduced costs, which usually finds better plans.
+   Lagrangian reduced costs, which usually finds better plans. With a sharing
+   row, where the subgradient stalls, the LP relaxation's duals (:mod:`.lp`)
+   give stronger multipliers.
 3. A row-weighting local search (:mod:`.local_search`, compiled) improves
    the best plan over the core pairs (smallest Lagrangian increase per row).
 4. Reduced-cost fixing: a site or pair whose forced use would lift the
@@ -54,6 +56,7 @@ from btsopt.solvers.core.lagrangian import (
 from btsopt.solvers.core.lns import large_neighbourhood_search
 from btsopt.solvers.core.local_search import available as local_search_available
 from btsopt.solvers.core.local_search import local_search
+from btsopt.solvers.core.lp import relaxation_neighbourhood, solve_lp
 from btsopt.solvers.core.structure import CoreStructure, core_structure
 from btsopt.solvers.highs import solve_highs
 
@@ -84,6 +87,11 @@ def _fixings(core: CoreStructure, state: LagrangianState, threshold: float):
 
 DECOMPOSITION_SHARE = 0.5
 """Share of the remaining time the component decomposition may take."""
+LP_SHARE = 0.4
+"""Share of the remaining time the LP relaxation may take (its duals give a
+valid bound even when it stops early)."""
+RENS_SHARE = 0.25
+"""Share of the remaining time the LP-guided neighbourhood may take."""
 LOCAL_SEARCH_SHARE = 0.1
 """Share of the time limit the local search may take (it stops earlier once it stalls)."""
 LOCAL_SEARCH_MAX_SECONDS = 60.0
@@ -121,15 +129,17 @@ def solve_core(
 
     incumbent: tuple[float, np.ndarray] | None = None
 
-    def offer(chosen: np.ndarray, tokens: np.ndarray) -> None:
+    def offer_values(values: np.ndarray) -> None:
         nonlocal incumbent
-        values = core.values_from_choice(_choice_index(chosen), tokens, linear.num_cols)
         if linear.max_violation(values) > 1e-7:
             return  # the budget row, which the heuristics do not see
         cost = linear.value(values)
         if incumbent is None or cost < incumbent[0] - 1e-9:
             incumbent = (cost, values)
             params.report("heuristic", objective=cost, values=values)
+
+    def offer(chosen: np.ndarray, tokens: np.ndarray) -> None:
+        offer_values(core.values_from_choice(_choice_index(chosen), tokens, linear.num_cols))
 
     if hint is not None and linear.max_violation(hint) <= 1e-7:
         incumbent = (linear.value(hint), np.asarray(hint, dtype=float))
@@ -154,10 +164,33 @@ def solve_core(
             offer(found[0], found[1])
         calls["seconds"] += time.perf_counter() - tic
 
+    guide = None
+    if core.q and not params.stop_requested:
+        # With a sharing row the subgradient stalls far below the LP bound
+        # (see .lp): the LP's duals are the multipliers, its solution guides
+        # a plan (RENS), and the greedy is ranked by its duals.
+        guide = solve_lp(core, model, params, LP_SHARE * max(deadline - time.perf_counter(), 0.0))
+    if guide is not None:
+        params.report("lp", bound=guide.state.bound)
+        found = construct(core, guide.state.u)
+        if found is not None:
+            offer(found[0], found[1])
+        remaining = deadline - time.perf_counter()
+        if remaining > 0.1 and not params.stop_requested:
+            rens = relaxation_neighbourhood(
+                linear, guide.values, params, RENS_SHARE * remaining,
+                None if incumbent is None else incumbent[1])
+            if rens is not None:
+                offer_values(rens)
     upper = incumbent[0] if incumbent else math.inf
-    budget = min(max(0.2 * params.time_limit, 1.0), 120.0)
-    state = subgradient(core, upper, iterations=2000, time_limit=budget, on_state=on_state,
-                        should_stop=lambda: params.stop_requested)
+    if guide is not None and guide.optimal:
+        state = guide.state
+    else:
+        budget = min(max(0.2 * params.time_limit, 1.0), 120.0)
+        state = subgradient(core, upper, iterations=2000, time_limit=budget, on_state=on_state,
+                            should_stop=lambda: params.stop_requested)
+        if guide is not None and guide.state.bound > state.bound:
+            state = guide.state
     integral = _objective_is_integral(core)
     lower = max(state.bound, known_bound)
     if integral:

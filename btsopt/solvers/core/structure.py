@@ -35,6 +35,8 @@ class CoreStructure:
     subsets : (M, K) membership of the 2**K operator subsets.
     feasible : (n, M) subsets a site may take on its own.
     cover : CSR coverage rows x x-columns; ``demand`` their right-hand sides.
+    cover_row_of : (model coverage rows,) the cover row that implies each of the
+        model's coverage rows (the rows no other row implies are kept).
     site_cover : CSR site-cover rows (some covering site active) x modelled sites.
     x_site, x_op : per x column, its modelled site and operator.
     token_cost, token_coef, token_ub, token_col : aggregated sharing tokens.
@@ -51,6 +53,7 @@ class CoreStructure:
     feasible: np.ndarray
     cover: sparse.csr_matrix
     demand: np.ndarray
+    cover_row_of: np.ndarray
     site_cover: sparse.csr_matrix
     site_demand: np.ndarray
     x_site: np.ndarray
@@ -143,7 +146,10 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
         return None
     cover = block[:, :num_x].tocsr()
     demand = linear.row_lb[model.coverage_rows].astype(float)
-    kept = undominated_rows(cover, demand)
+    representative = implying_rows(cover, demand)
+    kept = np.flatnonzero(representative == np.arange(representative.size))
+    position = np.full(representative.size, -1, dtype=np.int64)
+    position[kept] = np.arange(kept.size)
     cover, demand = cover[kept], demand[kept]
     x_site = np.empty(num_x, dtype=np.int64)
     x_op = np.empty(num_x, dtype=np.int64)
@@ -170,7 +176,7 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
     return CoreStructure(
         site=modelled, y_col=y_col, s_col=s_col, x_col=x_col, site_cost=site_cost,
         pair_cost=pair_cost, subsets=subsets, feasible=feasible, cover=cover,
-        demand=demand, site_cover=site_cover,
+        demand=demand, cover_row_of=position[representative], site_cover=site_cover,
         site_demand=linear.row_lb[model.site_cover_rows].astype(float), x_site=x_site, x_op=x_op,
         token_cost=cost[model.token_index].astype(float), token_coef=token_coef,
         token_ub=linear.col_ub[model.token_index].astype(float),
@@ -179,28 +185,32 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
 
 
 
-def undominated_rows(cover: sparse.csr_matrix, demand: np.ndarray,
-                     max_overlaps: int = 20_000_000) -> np.ndarray:
-    """Indices of the cover rows that no other row implies.
+def implying_rows(cover: sparse.csr_matrix, demand: np.ndarray,
+                  max_overlaps: int = 20_000_000) -> np.ndarray:
+    """Per cover row, a row that implies it and that no other row implies
+    (the row itself when none does).
 
     A row that asks for one of a set of pairs is implied by a row asking for
     one of a subset of them (every plan meeting the smaller row meets the
     larger): dropping it changes no plan's feasibility, and the Lagrangian,
     the greedy and the local search all get fewer rows. Of identical rows the
     first is kept. Only rows with demand 1 take part; the check is skipped
-    (all rows kept) when the row-overlap matrix would be too large.
+    (every row maps to itself) when the row-overlap matrix would be too large.
+
+    The implying row chosen is the shortest (then the first): nothing implies
+    it, since a row implying it would imply the longer row as well.
     """
     rows = cover.shape[0]
-    everything = np.arange(rows)
+    representative = np.arange(rows)
     unit = np.abs(demand - 1.0) < 1e-9
     if rows < 2 or not unit.any():
-        return everything
+        return representative
     pattern = cover.copy()
     pattern.data = np.ones_like(pattern.data)
     pattern = pattern[unit]
     col_counts = np.diff(pattern.tocsc().indptr)
     if float(col_counts.astype(np.float64) @ col_counts) > max_overlaps:
-        return everything
+        return representative
     overlap = (pattern @ pattern.T).tocoo()
     length = np.diff(pattern.indptr)
     i, j, shared = overlap.row, overlap.col, overlap.data
@@ -209,8 +219,18 @@ def undominated_rows(cover: sparse.csr_matrix, demand: np.ndarray,
     implied = (i != j) & (np.abs(shared - length[j]) < 0.5) & (
         (length[j] < length[i]) | (j < i)
     )
-    dominated = np.zeros(pattern.shape[0], dtype=bool)
-    dominated[i[implied]] = True
-    keep = np.ones(rows, dtype=bool)
-    keep[np.flatnonzero(unit)[dominated]] = False
-    return np.flatnonzero(keep)
+    i, j = i[implied], j[implied]
+    order = np.lexsort((j, length[j], i))  # per i, the shortest then first j
+    i, j = i[order], j[order]
+    first = np.ones(i.size, dtype=bool)
+    first[1:] = i[1:] != i[:-1]
+    unit_rows = np.flatnonzero(unit)
+    representative[unit_rows[i[first]]] = unit_rows[j[first]]
+    return representative
+
+
+def undominated_rows(cover: sparse.csr_matrix, demand: np.ndarray,
+                     max_overlaps: int = 20_000_000) -> np.ndarray:
+    """Indices of the cover rows that no other row implies (see :func:`implying_rows`)."""
+    representative = implying_rows(cover, demand, max_overlaps)
+    return np.flatnonzero(representative == np.arange(representative.size))

@@ -1,0 +1,100 @@
+"""The LP relaxation: its duals as Lagrangian multipliers, its solution as a guide.
+
+With a sharing row, subgradient ascent converges badly: on the M
+consolidation family it stalls at 896,870 while the LP bound of the same
+formulation is 927,245 (the optimum is about 931,500). The Lagrangian dual is
+at least the LP bound (each site's subproblem is solved over whole operator
+subsets), so the LP's row duals, used as multipliers, give a Lagrangian bound
+as strong as the LP's. Unlike the LP objective, that bound is valid for any
+multipliers: an LP stopped by its time limit still gives a valid one. The
+duals of coverage rows the core dropped (rows another row implies) move to
+the row implying them, which can only raise the bound.
+
+The LP solution guides a plan too: fixing every column the LP sets to 0 or 1
+and solving the few fractional ones exactly (Berthold's relaxation enforced
+neighbourhood search, RENS) gives a plan within 0.3-0.8% of the best known
+on the M family in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from btsopt.model import SitingModel
+from btsopt.model.linear import LinearModel, restrict_to
+from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core.lagrangian import LagrangianState, evaluate_relaxation
+from btsopt.solvers.core.structure import CoreStructure
+from btsopt.solvers.highs import solve_highs, solve_lp_relaxation
+
+
+@dataclass(frozen=True, eq=False)
+class LpGuide:
+    """What the LP relaxation gives the core.
+
+    Attributes
+    ----------
+    state
+        The Lagrangian at the LP's duals (a valid bound in any case).
+    values
+        The LP's column values.
+    optimal
+        Whether HiGHS solved the LP to optimality.
+    """
+
+    state: LagrangianState
+    values: np.ndarray
+    optimal: bool
+
+
+def lp_multipliers(core: CoreStructure, model: SitingModel, duals: np.ndarray) -> np.ndarray:
+    """Multipliers of the core's relaxed rows (cover rows, then site-cover rows)
+    from the row duals of the model's LP."""
+    cover_duals = np.maximum(duals[model.coverage_rows], 0.0)
+    u_cover = np.bincount(core.cover_row_of, weights=cover_duals, minlength=core.cover.shape[0])
+    u_site = np.maximum(duals[model.site_cover_rows], 0.0)
+    return np.concatenate([u_cover, u_site])
+
+
+def solve_lp(core: CoreStructure, model: SitingModel, params: BackendParams,
+             time_limit: float) -> LpGuide | None:
+    """Solve the LP relaxation of ``model`` within ``time_limit`` seconds;
+    ``None`` when HiGHS gives no duals."""
+    relaxation = solve_lp_relaxation(
+        model.linear, replace(params, time_limit=time_limit, progress=None, log=False)
+    )
+    if relaxation is None:
+        return None
+    state = evaluate_relaxation(core, lp_multipliers(core, model, relaxation.row_duals))
+    return LpGuide(state=state, values=relaxation.col_values, optimal=relaxation.optimal)
+
+
+def relaxation_neighbourhood(linear: LinearModel, lp_values: np.ndarray, params: BackendParams,
+                             time_limit: float, incumbent: np.ndarray | None = None
+                             ) -> np.ndarray | None:
+    """A plan from the LP solution: the integer columns the LP sets integrally
+    are fixed (where an incumbent is given, only those on which it agrees,
+    so that it stays feasible and starts the search); HiGHS solves the rest.
+
+    Returns the plan's column vector, or ``None`` when the neighbourhood
+    holds no plan found in time.
+    """
+    rounded = np.round(lp_values)
+    fixed = linear.integer & (np.abs(lp_values - rounded) <= 1e-6)
+    start = None
+    if incumbent is not None:
+        fixed &= np.abs(incumbent - rounded) < 0.5
+        start = incumbent
+    values = np.where(fixed, rounded, 0.0 if start is None else start)
+    sub, columns = restrict_to(linear, ~fixed, values)
+    if sub.num_cols == 0:
+        return values if linear.max_violation(values) <= 1e-7 else None
+    outcome = solve_highs(sub, replace(params, time_limit=time_limit, progress=None, log=False),
+                          None if start is None else start[columns])
+    if not outcome.has_solution:
+        return None
+    values = values.copy()
+    values[columns] = np.where(sub.integer, np.round(outcome.values), outcome.values)
+    return values if linear.max_violation(values) <= 1e-7 else None
