@@ -1,0 +1,90 @@
+"""The LP relaxation in the core: bounds from its duals, plans from its solution."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from btsopt import SolveParams, read_scenario, solve
+from btsopt.generate import generate_family
+from btsopt.model import build_model
+from btsopt.radio import compute_coverage
+from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core.lagrangian import evaluate_relaxation, subgradient
+from btsopt.solvers.core.lp import lp_multipliers, relaxation_neighbourhood, solve_lp
+from btsopt.solvers.core.structure import core_structure, implying_rows
+from btsopt.solvers.highs import solve_lp_relaxation
+
+
+@pytest.fixture(scope="module")
+def consolidation(tmp_path_factory):
+    """A small generated province where operators may decommission and relocate,
+    with a 30% sharing target: the case where the subgradient stalls."""
+    folder = tmp_path_factory.mktemp("s-consolidation")
+    data = read_scenario(generate_family("S", "consolidation", folder, 1))
+    model = build_model(data, compute_coverage(data))
+    core = core_structure(model, data)
+    optimum = solve(data, SolveParams(backend="highs", gap=0.0, time_limit=120)).objective
+    return data, model, core, optimum
+
+
+def test_lp_duals_give_the_lp_bound_and_beat_the_subgradient(consolidation) -> None:
+    _, model, core, optimum = consolidation
+    guide = solve_lp(core, model, BackendParams(workers=1), time_limit=60)
+    assert guide is not None and guide.optimal
+    lp_value = model.linear.value(guide.values)
+    # The Lagrangian at the LP's duals is a valid bound, as strong as the LP's.
+    assert guide.state.bound <= optimum + 1e-6
+    assert guide.state.bound >= lp_value - 1e-6 * abs(lp_value)
+    stalled = subgradient(core, optimum, iterations=2000, time_limit=20)
+    assert guide.state.bound > stalled.bound
+
+
+def test_any_multipliers_give_a_valid_bound(consolidation) -> None:
+    # Duals of an LP stopped early are only an iterate; the bound must hold anyway.
+    _, model, core, optimum = consolidation
+    rng = np.random.default_rng(3)
+    relaxation = solve_lp_relaxation(model.linear, BackendParams(workers=1, time_limit=60))
+    for scale in (0.0, 0.5, 1.0, 2.0):
+        duals = relaxation.row_duals * scale * rng.uniform(0.5, 1.5, relaxation.row_duals.size)
+        state = evaluate_relaxation(core, lp_multipliers(core, model, duals))
+        assert state.bound <= optimum + 1e-6
+
+
+def test_rens_gives_a_plan_and_keeps_a_better_incumbent(consolidation) -> None:
+    _, model, core, optimum = consolidation
+    linear = model.linear
+    guide = solve_lp(core, model, BackendParams(workers=1), time_limit=60)
+    plan = relaxation_neighbourhood(linear, guide.values, BackendParams(workers=1), 30)
+    assert plan is not None
+    assert linear.max_violation(plan) <= 1e-7
+    assert optimum - 1e-6 <= linear.value(plan) <= 1.02 * optimum
+    # Started from a plan, the neighbourhood contains it: never worse.
+    again = relaxation_neighbourhood(linear, guide.values, BackendParams(workers=1), 30, plan)
+    assert linear.value(again) <= linear.value(plan) + 1e-6
+
+
+def test_every_coverage_row_maps_to_a_kept_row_that_implies_it() -> None:
+    from scipy import sparse
+
+    # Rows: {0,1,2} <- {0,1}; {0,1} kept; {2,3} twice (the first kept); {0,1,3} <- {0,1}.
+    rows = [[0, 1, 2], [0, 1], [2, 3], [2, 3], [0, 1, 3], [4]]
+    matrix = sparse.lil_matrix((len(rows), 5))
+    for i, cols in enumerate(rows):
+        matrix[i, cols] = 1
+    representative = implying_rows(matrix.tocsr(), np.ones(len(rows)))
+    assert representative.tolist() == [1, 1, 2, 2, 1, 5]
+    # A row asking for two pairs takes no part (demand 2).
+    demand = np.array([1, 1, 1, 2, 1, 1.0])
+    assert implying_rows(matrix.tocsr(), demand).tolist() == [1, 1, 2, 3, 1, 5]
+
+
+def test_core_bound_on_consolidation_is_the_lp_bound_or_better(consolidation) -> None:
+    data, model, _, optimum = consolidation
+    result = solve(data, SolveParams(time_limit=60, gap=0.0))
+    assert result.objective == pytest.approx(optimum)
+    assert result.lower_bound <= result.objective + 1e-6
+    relaxation = solve_lp_relaxation(model.linear, replace(BackendParams(workers=1), time_limit=60))
+    assert result.lower_bound >= relaxation.objective - 1e-6 * abs(relaxation.objective)
