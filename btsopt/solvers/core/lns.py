@@ -52,6 +52,8 @@ class LnsParams:
     grow, shrink
         Factors applied to the neighbourhood size after a quickly proven
         step and after a step that ran out of time.
+    guided_step_time_limit
+        Seconds HiGHS gets for one region of the LP-guided pass.
     """
 
     rows_share: float = 0.2
@@ -59,6 +61,7 @@ class LnsParams:
     step_time_limit: float = 6.0
     grow: float = 1.2
     shrink: float = 0.75
+    guided_step_time_limit: float = 10.0
 
 
 @dataclass
@@ -173,6 +176,8 @@ def large_neighbourhood_search(
     lower_bound: float = -math.inf,
     on_improvement=None,
     on_step=None,
+    guide: np.ndarray | None = None,
+    site_region: np.ndarray | None = None,
 ) -> LnsOutcome:
     """Improve the plan ``values`` of ``model`` until ``deadline``.
 
@@ -194,6 +199,11 @@ def large_neighbourhood_search(
         Called with ``(cost, values)`` for every better plan.
     on_step
         Called after each step with a dict of what it did (for logs).
+    guide, site_region
+        LP values per column and a region per modelled site: the first steps
+        then walk through the regions, each freeing the region's sites where
+        the LP and the plan disagree or the LP is fractional (Danna, Rothberg
+        and Le Pape's RINS, one region at a time).
     """
     cost = model.value(values)
     owner = site_columns(core, model.num_cols)
@@ -207,6 +217,32 @@ def large_neighbourhood_search(
         # cheaper by one can exist.
         extra["mip_abs_gap"] = 1.0 - 1e-6
     steps = improvements = 0
+    if guide is not None and site_region is not None:
+        for region in range(int(site_region.max(initial=-1)) + 1):
+            now = time.perf_counter()
+            if now >= deadline - 0.2 or params.stop_requested:
+                break
+            differs = (np.abs(guide - values) > 0.5) | ((guide > 0.01) & (guide < 0.99))
+            differs &= owner >= 0
+            free_sites = np.zeros(core.num_sites, dtype=bool)
+            free_sites[owner[differs]] = True
+            free_sites &= site_region == region
+            if not free_sites.any():
+                continue
+            free = np.where(owner >= 0, free_sites[np.maximum(owner, 0)], True)
+            limit = min(settings.guided_step_time_limit, deadline - now - 0.2)
+            step_params = replace(params, time_limit=limit, gap=0.0, extra=extra, progress=None,
+                                  seed=params.seed + steps)
+            outcome, trial, spent, size = _reoptimise(model, values, cost, free, step_params)
+            steps += 1
+            if trial is not None:
+                values, cost = trial, model.value(trial)
+                improvements += 1
+                if on_improvement is not None:
+                    on_improvement(cost, values)
+            if on_step is not None:
+                on_step({"step": steps, "region": region, "columns": size,
+                         "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
     while True:
         now = time.perf_counter()
         if now >= deadline - 0.2 or params.stop_requested:
@@ -222,33 +258,46 @@ def large_neighbourhood_search(
         # The incumbent's other sites stay as they are: only idle candidates join.
         free_sites[candidates[~active[candidates]]] = True
         free = np.where(owner >= 0, free_sites[np.maximum(owner, 0)], True)
-        sub, index = restrict_to(model, free, values)
         limit = min(settings.step_time_limit, deadline - now - 0.2)
         if limit <= 0.05:
             break
         step_params = replace(params, time_limit=limit, gap=0.0, extra=extra, progress=None,
                               seed=params.seed + steps)
-        tic = time.perf_counter()
-        outcome = solve_highs(sub, step_params, values[index])
-        spent = time.perf_counter() - tic
+        outcome, trial, spent, size = _reoptimise(model, values, cost, free, step_params)
         steps += 1
-        if outcome.has_solution and outcome.objective < cost - 1e-9:
-            trial = values.copy()
-            sub_values = outcome.values
-            trial[index] = np.where(sub.integer, np.round(sub_values), sub_values)
-            if model.max_violation(trial) <= 1e-7 and model.value(trial) < cost - 1e-9:
-                values, cost = trial, model.value(trial)
-                improvements += 1
-                if on_improvement is not None:
-                    on_improvement(cost, values)
+        if trial is not None:
+            values, cost = trial, model.value(trial)
+            improvements += 1
+            if on_improvement is not None:
+                on_improvement(cost, values)
         if on_step is not None:
-            on_step({"step": steps, "rows": int(rows.sum()), "columns": int(index.size),
+            on_step({"step": steps, "rows": int(rows.sum()), "columns": size,
                      "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
         if outcome.status == OPTIMAL and spent < 0.3 * limit:
             target = min(num_rows, int(math.ceil(target * settings.grow)))
         elif outcome.status != OPTIMAL:
             target = max(10, int(target * settings.shrink))
     return LnsOutcome(values=values, cost=cost, steps=steps, improvements=improvements)
+
+
+def _reoptimise(model: LinearModel, values: np.ndarray, cost: float, free: np.ndarray,
+                params: BackendParams):
+    """One step: HiGHS on the ``free`` columns, the rest fixed at ``values``.
+
+    Returns HiGHS's outcome, the better plan (or ``None``), the seconds spent
+    and the number of free columns.
+    """
+    sub, index = restrict_to(model, free, values)
+    tic = time.perf_counter()
+    outcome = solve_highs(sub, params, values[index])
+    spent = time.perf_counter() - tic
+    trial = None
+    if outcome.has_solution and outcome.objective < cost - 1e-9:
+        candidate = values.copy()
+        candidate[index] = np.where(sub.integer, np.round(outcome.values), outcome.values)
+        if model.max_violation(candidate) <= 1e-7 and model.value(candidate) < cost - 1e-9:
+            trial = candidate
+    return outcome, trial, spent, int(index.size)
 
 
 def _integral(model: LinearModel) -> bool:

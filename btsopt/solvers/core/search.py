@@ -57,6 +57,7 @@ from btsopt.solvers.core.lns import large_neighbourhood_search
 from btsopt.solvers.core.local_search import available as local_search_available
 from btsopt.solvers.core.local_search import local_search
 from btsopt.solvers.core.lp import relaxation_neighbourhood, solve_lp
+from btsopt.solvers.core.regions import RegionalLp
 from btsopt.solvers.core.structure import CoreStructure, core_structure
 from btsopt.solvers.highs import solve_highs
 
@@ -92,6 +93,10 @@ LP_SHARE = 0.4
 valid bound even when it stops early)."""
 RENS_SHARE = 0.25
 """Share of the remaining time the LP-guided neighbourhood may take."""
+REGIONAL_START_SHARE = 0.05
+"""Share of the time limit the subgradient gets before the regional LPs (country scale)."""
+REGIONAL_LP_SHARE = 0.1
+"""Share of the remaining time the regional LPs may take."""
 LOCAL_SEARCH_SHARE = 0.1
 """Share of the time limit the local search may take (it stops earlier once it stalls)."""
 LOCAL_SEARCH_MAX_SECONDS = 60.0
@@ -165,7 +170,10 @@ def solve_core(
         calls["seconds"] += time.perf_counter() - tic
 
     guide = None
-    if core.q and not params.stop_requested:
+    lp_guide = None  # (LP values, region per site) of the regional LPs
+    # Country-scale models get regional LPs instead of one LP (see .regions).
+    country = core.x_site.size > CORE_PROBLEM_COLUMNS
+    if core.q and not country and not params.stop_requested:
         # With a sharing row the subgradient stalls far below the LP bound
         # (see .lp): the LP's duals are the multipliers, its solution guides
         # a plan (RENS), and the greedy is ranked by its duals.
@@ -187,10 +195,30 @@ def solve_core(
         state = guide.state
     else:
         budget = min(max(0.2 * params.time_limit, 1.0), 120.0)
-        state = subgradient(core, upper, iterations=2000, time_limit=budget, on_state=on_state,
-                            should_stop=lambda: params.stop_requested)
+        regional = core.q and country
+        state = subgradient(core, upper, iterations=2000,
+                            time_limit=REGIONAL_START_SHARE * params.time_limit if regional else budget,
+                            on_state=on_state, should_stop=lambda: params.stop_requested)
         if guide is not None and guide.state.bound > state.bound:
             state = guide.state
+        if regional and incumbent is not None and not params.stop_requested:
+            regions = RegionalLp(core, model, data)
+            pairs = _core_columns(core, pair_increase(core, state), 8)
+            has = core.x_col >= 0
+            pairs[core.x_col[has & core.chosen_from_values(incumbent[1])]] = True
+            pairs[core.x_col[has & core.subsets[state.choice]]] = True
+            remaining = deadline - time.perf_counter()
+            seeded, lp_values, solved = regions.multipliers(
+                state, pairs, params, time.perf_counter() + REGIONAL_LP_SHARE * remaining)
+            params.report("regions", bound=max(seeded.bound, state.bound))
+            # The regions' duals overpay boundary sites: subgradient ascent
+            # from them repairs that (see .regions).
+            repaired = subgradient(core, incumbent[0], iterations=5000, time_limit=budget,
+                                   start=seeded, on_state=on_state,
+                                   should_stop=lambda: params.stop_requested)
+            if repaired.bound > state.bound:
+                state = repaired
+            lp_guide = (lp_values, regions.site_home)
     integral = _objective_is_integral(core)
     lower = max(state.bound, known_bound)
     if integral:
@@ -269,6 +297,8 @@ def solve_core(
             core, linear, best_values, pair_increase(core, state), params,
             deadline - 0.5, lower_bound=lower,
             on_improvement=lambda cost, values: params.report("lns", objective=cost, values=values),
+            guide=None if lp_guide is None else lp_guide[0],
+            site_region=None if lp_guide is None else lp_guide[1],
         )
         status = OPTIMAL if relative_gap(outcome.cost, lower) <= params.gap else FEASIBLE
         return _result(status, outcome.values, outcome.cost, min(lower, outcome.cost), start)

@@ -35,6 +35,7 @@ class CoreStructure:
     subsets : (M, K) membership of the 2**K operator subsets.
     feasible : (n, M) subsets a site may take on its own.
     cover : CSR coverage rows x x-columns; ``demand`` their right-hand sides.
+    cover_rows : per cover row, its row in the model (offset in ``model.coverage_rows``).
     cover_row_of : (model coverage rows,) the cover row that implies each of the
         model's coverage rows (the rows no other row implies are kept).
     site_cover : CSR site-cover rows (some covering site active) x modelled sites.
@@ -53,6 +54,7 @@ class CoreStructure:
     feasible: np.ndarray
     cover: sparse.csr_matrix
     demand: np.ndarray
+    cover_rows: np.ndarray
     cover_row_of: np.ndarray
     site_cover: sparse.csr_matrix
     site_demand: np.ndarray
@@ -176,7 +178,7 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
     return CoreStructure(
         site=modelled, y_col=y_col, s_col=s_col, x_col=x_col, site_cost=site_cost,
         pair_cost=pair_cost, subsets=subsets, feasible=feasible, cover=cover,
-        demand=demand, cover_row_of=position[representative], site_cover=site_cover,
+        demand=demand, cover_rows=kept, cover_row_of=position[representative], site_cover=site_cover,
         site_demand=linear.row_lb[model.site_cover_rows].astype(float), x_site=x_site, x_op=x_op,
         token_cost=cost[model.token_index].astype(float), token_coef=token_coef,
         token_ub=linear.col_ub[model.token_index].astype(float),

@@ -1,0 +1,93 @@
+"""Regional LPs: bisection, valid bounds from their duals, repair by subgradient."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from btsopt import SolveParams, read_scenario, solve
+from btsopt.generate import generate_family
+from btsopt.model import build_model
+from btsopt.radio import compute_coverage
+from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core.heuristic import construct
+from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
+from btsopt.solvers.core.regions import RegionalLp, bisect
+from btsopt.solvers.core.structure import core_structure
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), count=st.integers(1, 300), parts=st.integers(1, 12))
+def test_bisection_gives_balanced_regions_and_classifies_its_own_points(seed, count, parts) -> None:
+    rng = np.random.default_rng(seed)
+    # Rounded coordinates: ties at a cut must still land on one side consistently.
+    points = np.round(rng.uniform([105.0, 20.0], [107.0, 21.0], size=(count, 2)), 2)
+    bisection = bisect(points, parts)
+    labels = bisection.classify(points)
+    assert labels.min() >= 0 and labels.max() < parts
+    assert np.array_equal(bisection.classify(points), labels)  # deterministic
+    if len(np.unique(points, axis=0)) == count and count >= 4 * parts:
+        sizes = np.bincount(labels, minlength=parts)
+        assert sizes.min() >= 1
+
+
+@pytest.fixture(scope="module")
+def consolidation(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("s-consolidation-regions")
+    data = read_scenario(generate_family("S", "consolidation", folder, 2))
+    model = build_model(data, compute_coverage(data))
+    core = core_structure(model, data)
+    optimum = solve(data, SolveParams(backend="highs", gap=0.0, time_limit=120)).objective
+    return data, model, core, optimum
+
+
+def test_region_duals_give_a_valid_bound_that_subgradient_lifts(consolidation) -> None:
+    data, model, core, optimum = consolidation
+    regions = RegionalLp(core, model, data, rows_per_region=40)
+    assert regions.parts >= 3
+    chosen, _, cost = construct(core)
+    start = subgradient(core, cost, iterations=30, time_limit=5)
+    pairs = np.zeros(core.x_site.size, dtype=bool)
+    pairs[smallest_per_row(core.cover, pair_increase(core, start), 8)] = True
+    has = core.x_col >= 0
+    pairs[core.x_col[has & chosen]] = True
+    seeded, values, solved = regions.multipliers(start, pairs, BackendParams(workers=1),
+                                                 time.perf_counter() + 60)
+    assert solved == regions.parts
+    assert seeded.bound <= optimum + 1e-6
+    # Every site's columns come from its home region's LP: within bounds.
+    assert np.all(values >= -1e-9) and np.all(values <= 1 + 1e-9)
+    repaired = subgradient(core, cost, iterations=2000, time_limit=20, start=seeded)
+    cold = subgradient(core, cost, iterations=2000, time_limit=20)
+    assert repaired.bound <= optimum + 1e-6
+    assert repaired.bound >= cold.bound - 1e-6 * abs(cold.bound)
+
+
+def test_lp_guided_regions_improve_the_greedy_plan(consolidation) -> None:
+    from btsopt.solvers.core.lns import large_neighbourhood_search
+    from btsopt.solvers.core.search import _choice_index
+
+    data, model, core, optimum = consolidation
+    linear = model.linear
+    regions = RegionalLp(core, model, data, rows_per_region=40)
+    chosen, tokens, cost = construct(core)
+    start = subgradient(core, cost, iterations=200, time_limit=5)
+    pairs = np.zeros(core.x_site.size, dtype=bool)
+    pairs[smallest_per_row(core.cover, pair_increase(core, start), 8)] = True
+    _, lp_values, _ = regions.multipliers(start, pairs, BackendParams(workers=1),
+                                          time.perf_counter() + 60)
+    values = core.values_from_choice(_choice_index(chosen), tokens, linear.num_cols)
+    steps: list[dict] = []
+    outcome = large_neighbourhood_search(
+        core, linear, values, pair_increase(core, start), BackendParams(workers=1),
+        time.perf_counter() + 5, lower_bound=optimum, on_step=steps.append,
+        guide=lp_values, site_region=regions.site_home,
+    )
+    guided = [step for step in steps if "region" in step]
+    assert guided and all(0 <= step["region"] < regions.parts for step in guided)
+    assert linear.max_violation(outcome.values) <= 1e-7
+    assert optimum - 1e-6 <= outcome.cost < cost
