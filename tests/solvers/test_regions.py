@@ -17,6 +17,7 @@ from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.heuristic import construct
 from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
 from btsopt.solvers.core.regions import RegionalLp, bisect
+from btsopt.solvers.core.search import _choice_index
 from btsopt.solvers.core.structure import core_structure
 
 
@@ -55,12 +56,24 @@ def test_region_duals_give_a_valid_bound_that_subgradient_lifts(consolidation) -
     pairs[smallest_per_row(core.cover, pair_increase(core, start), 8)] = True
     has = core.x_col >= 0
     pairs[core.x_col[has & chosen]] = True
-    seeded, values, solved = regions.multipliers(start, pairs, BackendParams(workers=1),
-                                                 time.perf_counter() + 60)
-    assert solved == regions.parts
+    outcome = regions.multipliers(start, pairs, BackendParams(workers=1),
+                                  time.perf_counter() + 60, plans=True)
+    seeded, values = outcome.state, outcome.lp_values
+    assert outcome.solved == regions.parts
     assert seeded.bound <= optimum + 1e-6
     # Every site's columns come from its home region's LP: within bounds.
     assert np.all(values >= -1e-9) and np.all(values <= 1 + 1e-9)
+    # The regions' own plans together cover every row; completed, they are a plan.
+    union = np.zeros(core.x_col.shape, dtype=bool)
+    union[has] = outcome.plan_pairs[core.x_col[has]]
+    x = np.zeros(core.x_site.size)
+    x[core.x_col[has]] = union[has]
+    assert np.all(core.cover @ x >= core.demand)
+    found = construct(core, seeded.u, start=union)
+    assert found is not None and optimum - 1e-6 <= found[2]
+    values_of_plan = core.values_from_choice(_choice_index(found[0]), found[1],
+                                             model.linear.num_cols)
+    assert model.linear.max_violation(values_of_plan) <= 1e-7
     repaired = subgradient(core, cost, iterations=2000, time_limit=20, start=seeded)
     cold = subgradient(core, cost, iterations=2000, time_limit=20)
     assert repaired.bound <= optimum + 1e-6
@@ -69,7 +82,6 @@ def test_region_duals_give_a_valid_bound_that_subgradient_lifts(consolidation) -
 
 def test_lp_guided_regions_improve_the_greedy_plan(consolidation) -> None:
     from btsopt.solvers.core.lns import large_neighbourhood_search
-    from btsopt.solvers.core.search import _choice_index
 
     data, model, core, optimum = consolidation
     linear = model.linear
@@ -78,8 +90,8 @@ def test_lp_guided_regions_improve_the_greedy_plan(consolidation) -> None:
     start = subgradient(core, cost, iterations=200, time_limit=5)
     pairs = np.zeros(core.x_site.size, dtype=bool)
     pairs[smallest_per_row(core.cover, pair_increase(core, start), 8)] = True
-    _, lp_values, _ = regions.multipliers(start, pairs, BackendParams(workers=1),
-                                          time.perf_counter() + 60)
+    lp_values = regions.multipliers(start, pairs, BackendParams(workers=1),
+                                    time.perf_counter() + 60).lp_values
     values = core.values_from_choice(_choice_index(chosen), tokens, linear.num_cols)
     steps: list[dict] = []
     outcome = large_neighbourhood_search(

@@ -39,11 +39,15 @@ def _can_take(core: CoreStructure, n: int, row: np.ndarray) -> bool:
     return bool(core.feasible[n, _subset_index(row[None, :])[0]])
 
 
-def greedy_cover(core: CoreStructure, multipliers: np.ndarray | None = None) -> np.ndarray | None:
+def greedy_cover(core: CoreStructure, multipliers: np.ndarray | None = None,
+                 start: np.ndarray | None = None) -> np.ndarray | None:
     """Cover every row, best pair per newly covered row first.
 
     Parameters
     ----------
+    start
+        Pairs (sites x operators) to start from, each site's set allowed
+        (the greedy then covers what they leave open).
     multipliers
         Lagrangian multipliers (cover rows, then site-cover rows). Without
         them a pair is ranked by cost per newly covered row (Chvatal); with
@@ -52,6 +56,8 @@ def greedy_cover(core: CoreStructure, multipliers: np.ndarray | None = None) -> 
         ``gamma * gain``.
     """
     chosen = _initial(core)
+    if start is not None:
+        chosen |= start
     csc = core.cover.tocsc()
     need = core.demand.copy()
     has = core.x_col >= 0
@@ -197,9 +203,11 @@ def plan_cost(core: CoreStructure, chosen: np.ndarray, tokens: np.ndarray) -> fl
     )
 
 
-def construct(core: CoreStructure, multipliers: np.ndarray | None = None):
-    """Greedy cover, redundancy removal, sharing repair; ``None`` if it fails."""
-    chosen = greedy_cover(core, multipliers)
+def construct(core: CoreStructure, multipliers: np.ndarray | None = None,
+              start: np.ndarray | None = None):
+    """Greedy cover (from the pairs ``start``, if given), redundancy removal,
+    sharing repair: ``(chosen, tokens, cost)``, or ``None`` if it fails."""
+    chosen = greedy_cover(core, multipliers, start)
     if chosen is None:
         return None
     chosen = remove_redundant(core, chosen)

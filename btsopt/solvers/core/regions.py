@@ -37,6 +37,7 @@ from btsopt.model import SitingModel
 from btsopt.model.linear import LinearModel
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.lagrangian import LagrangianState, evaluate_relaxation
+from btsopt.solvers.core.lp import relaxation_neighbourhood
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import solve_lp_relaxation
 
@@ -101,6 +102,34 @@ def bisect(points: np.ndarray, parts: int) -> Bisection:
     return Bisection(cuts=tuple(cuts), parts=parts)
 
 
+RENS_SECONDS = 5.0
+"""Time limit of one region's LP-guided plan."""
+
+
+@dataclass(frozen=True, eq=False)
+class RegionalOutcome:
+    """What the regional LPs give.
+
+    Attributes
+    ----------
+    state
+        The Lagrangian at the regions' duals.
+    lp_values
+        The regions' LP values put together (each site's columns from its
+        home region).
+    solved
+        How many region LPs were solved.
+    plan_pairs
+        With ``plans``: the pairs (x columns) of the union of the regions'
+        plans, which covers every row; ``None`` when some region gave none.
+    """
+
+    state: LagrangianState
+    lp_values: np.ndarray
+    solved: int
+    plan_pairs: np.ndarray | None
+
+
 class RegionalLp:
     """Region LPs of a country-scale model, and the multipliers they give."""
 
@@ -163,12 +192,10 @@ class RegionalLp:
         self.share = share
 
     def multipliers(self, start: LagrangianState, core_pairs: np.ndarray, params: BackendParams,
-                    deadline: float) -> tuple[LagrangianState, np.ndarray, int]:
+                    deadline: float, plans: bool = False) -> RegionalOutcome:
         """Solve the region LPs over the ``core_pairs`` (a mask of x columns)
-        until ``deadline``; returns the Lagrangian at their duals (``start``'s
-        multipliers where a region was not solved), the regions' LP values put
-        together (each site's columns from its home region), and how many
-        regions were solved."""
+        until ``deadline`` (``start``'s multipliers stay where a region was not
+        solved); with ``plans``, each region's LP is rounded to a plan of its own."""
         core, linear = self.core, self.model.linear
         num_rows = core.cover.shape[0]
         u = start.u.copy()
@@ -184,6 +211,9 @@ class RegionalLp:
         row_sites.sum_duplicates()
         site_rows = row_sites.T.tocsr()
         solved = 0
+        num_x = core.x_site.size
+        union = np.zeros(num_x, dtype=bool)
+        covers = True
         for region in range(self.parts):
             if time.perf_counter() >= deadline or params.stop_requested:
                 break
@@ -210,7 +240,7 @@ class RegionalLp:
             sub = LinearModel(
                 objective=linear.objective[cols], matrix=block.tocsr(), row_lb=row_lb,
                 row_ub=row_ub, col_lb=linear.col_lb[cols],
-                col_ub=linear.col_ub[cols], integer=np.zeros(cols.size, dtype=bool),
+                col_ub=linear.col_ub[cols], integer=linear.integer[cols],
             )
             remaining = deadline - time.perf_counter()
             relaxation = solve_lp_relaxation(
@@ -227,7 +257,20 @@ class RegionalLp:
                 rows.size : rows.size + site_cover_rows.size][own_site_cover]
             home = self.site_home[self.col_site[cols]] == region
             values[cols[home]] = relaxation.col_values[home]
-        return evaluate_relaxation(core, u), values, solved
+            if plans:
+                # The region's own plan (RENS on its LP): every row is its own
+                # region's, so the union of the plans covers every row.
+                remaining = deadline - time.perf_counter()
+                plan = relaxation_neighbourhood(sub, relaxation.col_values, replace(
+                    params, workers=1), max(min(remaining, RENS_SECONDS), 0.01))
+                if plan is None:
+                    covers = False
+                else:
+                    is_x = cols < num_x
+                    union[cols[is_x & (plan > 0.5)]] = True
+        union_pairs = None if not plans or not covers or solved < self.parts else union
+        return RegionalOutcome(state=evaluate_relaxation(core, u), lp_values=values,
+                               solved=solved, plan_pairs=union_pairs)
 
     def _columns(self, in_region: np.ndarray, core_pairs: np.ndarray) -> np.ndarray:
         """The region's core pairs, its sites' y and s columns, and any column

@@ -208,9 +208,21 @@ def solve_core(
             pairs[core.x_col[has & core.chosen_from_values(incumbent[1])]] = True
             pairs[core.x_col[has & core.subsets[state.choice]]] = True
             remaining = deadline - time.perf_counter()
-            seeded, lp_values, solved = regions.multipliers(
-                state, pairs, params, time.perf_counter() + REGIONAL_LP_SHARE * remaining)
+            regional_lp = regions.multipliers(
+                state, pairs, params, time.perf_counter() + REGIONAL_LP_SHARE * remaining,
+                plans=True)
+            seeded, lp_values = regional_lp.state, regional_lp.lp_values
             params.report("regions", bound=max(seeded.bound, state.bound))
+            if regional_lp.plan_pairs is not None:
+                # The regions' own plans together cover every row; a site two
+                # regions fill past what it may hold starts empty instead.
+                union = np.zeros(core.x_col.shape, dtype=bool)
+                union[has] = regional_lp.plan_pairs[core.x_col[has]]
+                allowed = core.feasible[np.arange(core.num_sites), _choice_index(union)]
+                union[~allowed] = False
+                found = construct(core, seeded.u, start=union)
+                if found is not None:
+                    offer(found[0], found[1])
             # The regions' duals overpay boundary sites: subgradient ascent
             # from them repairs that (see .regions).
             repaired = subgradient(core, incumbent[0], iterations=5000, time_limit=budget,
