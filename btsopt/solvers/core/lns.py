@@ -54,6 +54,8 @@ class LnsParams:
         step and after a step that ran out of time.
     guided_step_time_limit
         Seconds HiGHS gets for one region of the LP-guided pass.
+    guided_passes
+        At most this many passes through the regions.
     """
 
     rows_share: float = 0.2
@@ -62,6 +64,7 @@ class LnsParams:
     grow: float = 1.2
     shrink: float = 0.75
     guided_step_time_limit: float = 10.0
+    guided_passes: int = 3
 
 
 @dataclass
@@ -217,10 +220,17 @@ def large_neighbourhood_search(
         # cheaper by one can exist.
         extra["mip_abs_gap"] = 1.0 - 1e-6
     steps = improvements = 0
-    if guide is not None and site_region is not None:
-        for region in range(int(site_region.max(initial=-1)) + 1):
+    # A plan this close to the bound is optimal (costs are whole numbers, or equal).
+    slack = 1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(cost))
+    regions = int(site_region.max(initial=-1)) + 1 if site_region is not None else 0
+    passes = settings.guided_passes if guide is not None else 0
+    # Each pass walks through the regions; a pass starts only while the last
+    # one improved the plan.
+    for _ in range(passes):
+        pass_start = cost
+        for region in range(regions):
             now = time.perf_counter()
-            if now >= deadline - 0.2 or params.stop_requested:
+            if now >= deadline - 0.2 or params.stop_requested or cost <= lower_bound + slack:
                 break
             differs = (np.abs(guide - values) > 0.5) | ((guide > 0.01) & (guide < 0.99))
             differs &= owner >= 0
@@ -243,11 +253,13 @@ def large_neighbourhood_search(
             if on_step is not None:
                 on_step({"step": steps, "region": region, "columns": size,
                          "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
+        if cost >= pass_start - 1e-9:
+            break
     while True:
         now = time.perf_counter()
         if now >= deadline - 0.2 or params.stop_requested:
             break
-        if cost <= lower_bound + (1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(cost))):
+        if cost <= lower_bound + slack:
             break
         active = core.chosen_from_values(values).any(axis=1)
         dropped = picker.pick(active, target)

@@ -121,7 +121,7 @@ class RegionalOutcome:
         How many region LPs were solved.
     plan_pairs
         With ``plans``: the pairs (x columns) of the union of the regions'
-        plans, which covers every row; ``None`` when some region gave none.
+        plans, which covers the rows of every region that gave a plan.
     """
 
     state: LagrangianState
@@ -213,7 +213,6 @@ class RegionalLp:
         solved = 0
         num_x = core.x_site.size
         union = np.zeros(num_x, dtype=bool)
-        covers = True
         for region in range(self.parts):
             if time.perf_counter() >= deadline or params.stop_requested:
                 break
@@ -263,14 +262,11 @@ class RegionalLp:
                 remaining = deadline - time.perf_counter()
                 plan = relaxation_neighbourhood(sub, relaxation.col_values, replace(
                     params, workers=1), max(min(remaining, RENS_SECONDS), 0.01))
-                if plan is None:
-                    covers = False
-                else:
+                if plan is not None:
                     is_x = cols < num_x
                     union[cols[is_x & (plan > 0.5)]] = True
-        union_pairs = None if not plans or not covers or solved < self.parts else union
         return RegionalOutcome(state=evaluate_relaxation(core, u), lp_values=values,
-                               solved=solved, plan_pairs=union_pairs)
+                               solved=solved, plan_pairs=union if plans else None)
 
     def _columns(self, in_region: np.ndarray, core_pairs: np.ndarray) -> np.ndarray:
         """The region's core pairs, its sites' y and s columns, and any column

@@ -95,7 +95,7 @@ RENS_SHARE = 0.25
 """Share of the remaining time the LP-guided neighbourhood may take."""
 REGIONAL_START_SHARE = 0.05
 """Share of the time limit the subgradient gets before the regional LPs (country scale)."""
-REGIONAL_LP_SHARE = 0.1
+REGIONAL_LP_SHARE = 0.15
 """Share of the remaining time the regional LPs may take."""
 LOCAL_SEARCH_SHARE = 0.1
 """Share of the time limit the local search may take (it stops earlier once it stalls)."""
@@ -214,8 +214,9 @@ def solve_core(
             seeded, lp_values = regional_lp.state, regional_lp.lp_values
             params.report("regions", bound=max(seeded.bound, state.bound))
             if regional_lp.plan_pairs is not None:
-                # The regions' own plans together cover every row; a site two
-                # regions fill past what it may hold starts empty instead.
+                # The regions' own plans together cover their rows (the greedy
+                # covers the rest); a site two regions fill past what it may
+                # hold starts empty instead.
                 union = np.zeros(core.x_col.shape, dtype=bool)
                 union[has] = regional_lp.plan_pairs[core.x_col[has]]
                 allowed = core.feasible[np.arange(core.num_sites), _choice_index(union)]
@@ -243,7 +244,9 @@ def solve_core(
                        else outcome.bound, backend="core")
 
     if (relative_gap(incumbent[0], lower) > params.gap and local_search_available()
-            and core.x_site.size >= LOCAL_SEARCH_MIN_PAIRS):
+            and core.x_site.size >= LOCAL_SEARCH_MIN_PAIRS and lp_guide is None):
+        # (With the regions' LP solutions the LP-guided steps use the time
+        # better: the local search ignores the sharing row.)
         # Row-weighting local search over the core pairs from the best plan.
         share = min(LOCAL_SEARCH_SHARE * params.time_limit, LOCAL_SEARCH_MAX_SECONDS)
         columns = _core_columns(core, pair_increase(core, state), LOCAL_SEARCH_PAIRS_PER_ROW)
