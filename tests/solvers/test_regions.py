@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from btsopt import SolveParams, read_scenario, solve
 from btsopt.generate import generate_family
 from btsopt.model import build_model
+from btsopt.progress import Progress
 from btsopt.radio import compute_coverage
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.heuristic import construct
@@ -103,3 +104,27 @@ def test_lp_guided_regions_improve_the_greedy_plan(consolidation) -> None:
     assert guided and all(0 <= step["region"] < regions.parts for step in guided)
     assert linear.max_violation(outcome.values) <= 1e-7
     assert optimum - 1e-6 <= outcome.cost < cost
+
+
+def test_country_scale_path_gives_a_verified_plan_and_a_valid_bound(consolidation, monkeypatch
+                                                                     ) -> None:
+    # The whole country-scale flow (regional LPs, united plan, repaired
+    # multipliers, LP-guided steps) on a small province: solve() checks the
+    # plan with the independent evaluator.
+    from btsopt.solvers.core import regions, search
+
+    data, _, _, optimum = consolidation
+    monkeypatch.setattr(search, "CORE_PROBLEM_COLUMNS", 100)
+    monkeypatch.setattr(regions, "ROWS_PER_REGION", 40)
+    events: list[str] = []
+
+    class Recorder(Progress):
+        def update(self, phase, objective=None, bound=None, values=None) -> None:
+            events.append(phase)
+            super().update(phase, objective, bound, values)
+
+    result = solve(data, SolveParams(time_limit=40, gap=0.0, seed=1), progress=Recorder())
+    assert events.count("regions") == search.REGIONAL_ROUNDS
+    assert result.plan is not None and result.evaluation.violations == ()
+    assert result.lower_bound <= optimum + 1e-6 <= result.objective + 2e-6
+    assert result.objective <= 1.05 * optimum

@@ -134,7 +134,7 @@ class RegionalLp:
     """Region LPs of a country-scale model, and the multipliers they give."""
 
     def __init__(self, core: CoreStructure, model: SitingModel, data: ProblemData,
-                 rows_per_region: int = ROWS_PER_REGION) -> None:
+                 rows_per_region: int | None = None) -> None:
         self.core, self.model = core, model
         linear = model.linear
         site_xy = np.column_stack([data.sites.lon[core.site], data.sites.lat[core.site]])
@@ -150,7 +150,7 @@ class RegionalLp:
         row_xy = _mean_position(incidence, site_xy)
         site_cover = core.site_cover.tocsr()
         site_cover_xy = _mean_position(site_cover, site_xy)
-        parts = max(1, int(round(num_rows / rows_per_region)))
+        parts = max(1, int(round(num_rows / (rows_per_region or ROWS_PER_REGION))))
         self.bisection = bisect(row_xy, parts)
         self.parts = parts
         self.row_label = self.bisection.classify(row_xy)
