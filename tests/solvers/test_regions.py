@@ -123,7 +123,7 @@ def test_country_scale_path_gives_a_verified_plan_and_a_valid_bound(consolidatio
             events.append(phase)
             super().update(phase, objective, bound, values)
 
-    result = solve(data, SolveParams(time_limit=40, gap=0.0, seed=1), progress=Recorder())
+    result = solve(data, SolveParams(time_limit=15, gap=0.0, seed=1), progress=Recorder())
     assert events.count("regions") == search.REGIONAL_ROUNDS
     assert result.plan is not None and result.evaluation.violations == ()
     assert result.lower_bound <= optimum + 1e-6 <= result.objective + 2e-6
