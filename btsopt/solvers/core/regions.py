@@ -37,6 +37,7 @@ from btsopt.model import SitingModel
 from btsopt.model.linear import LinearModel
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.lagrangian import LagrangianState, evaluate_relaxation
+from btsopt.solvers.core.lns import site_columns
 from btsopt.solvers.core.lp import relaxation_neighbourhood
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import solve_lp_relaxation
@@ -146,7 +147,6 @@ class RegionalLp:
             shape=(num_rows, core.num_sites))
         incidence.sum_duplicates()
         incidence.data[:] = 1.0
-        self.incidence = incidence
         row_xy = _mean_position(incidence, site_xy)
         site_cover = core.site_cover.tocsr()
         site_cover_xy = _mean_position(site_cover, site_xy)
@@ -162,13 +162,7 @@ class RegionalLp:
             shape=(num_rows, parts))).toarray()
         self.site_home = np.where(counts.max(axis=1) > 0, counts.argmax(axis=1), -1)
         # Rows of single sites (linking, capacity, sharing indicator rows).
-        col_site = np.full(linear.num_cols, -1, dtype=np.int64)
-        col_site[core.y_col] = np.arange(core.num_sites)
-        with_s = core.s_col >= 0
-        col_site[core.s_col[with_s]] = np.flatnonzero(with_s)
-        has = core.x_col >= 0
-        col_site[core.x_col[has]] = np.broadcast_to(
-            np.arange(core.num_sites)[:, None], core.x_col.shape)[has]
+        col_site = site_columns(core, linear.num_cols)
         self.col_site = col_site
         matrix = linear.matrix.tocsr()
         local = np.ones(linear.num_rows, dtype=bool)

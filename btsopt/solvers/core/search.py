@@ -238,9 +238,12 @@ def solve_core(
                         offer(found[0], found[1])
                 # The regions' duals overpay boundary sites: subgradient
                 # ascent from them repairs that (see .regions).
+                # (No greedy along the way: it takes 14 s a call at XL and
+                # found nothing better than the regions' plan.)
                 repaired = subgradient(core, incumbent[0], iterations=5000,
                                        time_limit=budget / REGIONAL_ROUNDS, start=seeded,
-                                       on_state=on_state,
+                                       on_state=lambda state: params.report(
+                                           "lagrangian", bound=state.bound),
                                        should_stop=lambda: params.stop_requested)
                 if repaired.bound > state.bound:
                     state = repaired
