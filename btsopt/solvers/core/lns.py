@@ -220,6 +220,23 @@ def large_neighbourhood_search(
         # cheaper by one can exist.
         extra["mip_abs_gap"] = 1.0 - 1e-6
     steps = improvements = 0
+
+    def step(free_sites: np.ndarray, limit: float):
+        """Re-optimise the columns of ``free_sites`` (and every column of no
+        site); keep a better plan. Returns HiGHS's outcome, seconds, columns."""
+        nonlocal values, cost, steps, improvements
+        free = np.where(owner >= 0, free_sites[np.maximum(owner, 0)], True)
+        step_params = replace(params, time_limit=limit, gap=0.0, extra=extra, progress=None,
+                              seed=params.seed + steps)
+        outcome, trial, spent, size = _reoptimise(model, values, cost, free, step_params)
+        steps += 1
+        if trial is not None:
+            values, cost = trial, model.value(trial)
+            improvements += 1
+            if on_improvement is not None:
+                on_improvement(cost, values)
+        return outcome, spent, size
+
     # A plan this close to the bound is optimal (costs are whole numbers, or equal).
     slack = 1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(cost))
     regions = int(site_region.max(initial=-1)) + 1 if site_region is not None else 0
@@ -239,17 +256,8 @@ def large_neighbourhood_search(
             free_sites &= site_region == region
             if not free_sites.any():
                 continue
-            free = np.where(owner >= 0, free_sites[np.maximum(owner, 0)], True)
             limit = min(settings.guided_step_time_limit, deadline - now - 0.2)
-            step_params = replace(params, time_limit=limit, gap=0.0, extra=extra, progress=None,
-                                  seed=params.seed + steps)
-            outcome, trial, spent, size = _reoptimise(model, values, cost, free, step_params)
-            steps += 1
-            if trial is not None:
-                values, cost = trial, model.value(trial)
-                improvements += 1
-                if on_improvement is not None:
-                    on_improvement(cost, values)
+            outcome, spent, size = step(free_sites, limit)
             if on_step is not None:
                 on_step({"step": steps, "region": region, "columns": size,
                          "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
@@ -269,19 +277,10 @@ def large_neighbourhood_search(
         candidates = candidate_sites(core, increase, rows, settings.candidates_per_row)
         # The incumbent's other sites stay as they are: only idle candidates join.
         free_sites[candidates[~active[candidates]]] = True
-        free = np.where(owner >= 0, free_sites[np.maximum(owner, 0)], True)
         limit = min(settings.step_time_limit, deadline - now - 0.2)
         if limit <= 0.05:
             break
-        step_params = replace(params, time_limit=limit, gap=0.0, extra=extra, progress=None,
-                              seed=params.seed + steps)
-        outcome, trial, spent, size = _reoptimise(model, values, cost, free, step_params)
-        steps += 1
-        if trial is not None:
-            values, cost = trial, model.value(trial)
-            improvements += 1
-            if on_improvement is not None:
-                on_improvement(cost, values)
+        outcome, spent, size = step(free_sites, limit)
         if on_step is not None:
             on_step({"step": steps, "rows": int(rows.sum()), "columns": size,
                      "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
