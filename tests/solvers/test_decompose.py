@@ -8,8 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from btsopt import SolveParams, read_scenario, solve
-from btsopt.generate import generate_family
+from btsopt import SolveParams, solve
 from btsopt.model import build_model
 from btsopt.radio import compute_coverage
 from btsopt.solvers.base import BackendParams
@@ -22,16 +21,13 @@ from btsopt.solvers.core.decompose import (
 from btsopt.solvers.core.lagrangian import evaluate_relaxation, subgradient
 from btsopt.solvers.core.structure import core_structure
 
+from .generated import generated_province
+
 
 @pytest.fixture(scope="module")
 def brownfield(tmp_path_factory):
     """A small generated brownfield province with two dead-spot pockets, a 30% target."""
-    folder = tmp_path_factory.mktemp("s-brownfield")
-    data = read_scenario(generate_family("S", "brownfield", folder, 6))
-    model = build_model(data, compute_coverage(data))
-    core = core_structure(model, data)
-    optimum = solve(data, SolveParams(backend="highs", gap=0.0, time_limit=120)).objective
-    return data, model, core, optimum
+    return generated_province(tmp_path_factory, "brownfield", 6)
 
 
 def test_pockets_are_found_and_cover_every_open_row(brownfield) -> None:

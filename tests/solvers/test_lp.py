@@ -7,27 +7,21 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from btsopt import SolveParams, read_scenario, solve
-from btsopt.generate import generate_family
-from btsopt.model import build_model
-from btsopt.radio import compute_coverage
+from btsopt import SolveParams, solve
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.lagrangian import evaluate_relaxation, subgradient
 from btsopt.solvers.core.lp import lp_multipliers, relaxation_neighbourhood, solve_lp
-from btsopt.solvers.core.structure import core_structure, implying_rows
+from btsopt.solvers.core.structure import implying_rows
 from btsopt.solvers.highs import solve_lp_relaxation
+
+from .generated import generated_province
 
 
 @pytest.fixture(scope="module")
 def consolidation(tmp_path_factory):
     """A small generated province where operators may decommission and relocate,
     with a 30% sharing target: the case where the subgradient stalls."""
-    folder = tmp_path_factory.mktemp("s-consolidation")
-    data = read_scenario(generate_family("S", "consolidation", folder, 1))
-    model = build_model(data, compute_coverage(data))
-    core = core_structure(model, data)
-    optimum = solve(data, SolveParams(backend="highs", gap=0.0, time_limit=120)).objective
-    return data, model, core, optimum
+    return generated_province(tmp_path_factory, "consolidation", 1)
 
 
 def test_lp_duals_give_the_lp_bound_and_beat_the_subgradient(consolidation) -> None:

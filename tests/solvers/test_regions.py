@@ -9,17 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from btsopt import SolveParams, read_scenario, solve
-from btsopt.generate import generate_family
-from btsopt.model import build_model
+from btsopt import SolveParams, solve
 from btsopt.progress import Progress
-from btsopt.radio import compute_coverage
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.heuristic import construct
 from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
 from btsopt.solvers.core.regions import RegionalLp, bisect
 from btsopt.solvers.core.search import _choice_index
-from btsopt.solvers.core.structure import core_structure
+
+from .generated import generated_province
 
 
 @settings(max_examples=40, deadline=None)
@@ -39,12 +37,7 @@ def test_bisection_gives_balanced_regions_and_classifies_its_own_points(seed, co
 
 @pytest.fixture(scope="module")
 def consolidation(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("s-consolidation-regions")
-    data = read_scenario(generate_family("S", "consolidation", folder, 2))
-    model = build_model(data, compute_coverage(data))
-    core = core_structure(model, data)
-    optimum = solve(data, SolveParams(backend="highs", gap=0.0, time_limit=120)).objective
-    return data, model, core, optimum
+    return generated_province(tmp_path_factory, "consolidation", 2)
 
 
 def test_region_duals_give_a_valid_bound_that_subgradient_lifts(consolidation) -> None:
