@@ -175,11 +175,27 @@ class LpRelaxation:
     wall_time: float
 
 
-def solve_lp_relaxation(model: LinearModel, params: BackendParams) -> LpRelaxation | None:
-    """Solve the LP relaxation of ``model`` with HiGHS (its default LP method
-    and presolve); ``None`` when HiGHS ends without a dual iterate."""
+INTERIOR_TOLERANCE = 1e-4
+"""Relative duality gap at which the interior point method stops when its
+duals only price a Lagrangian (which is valid for any duals): on XL
+greenfield 210 s instead of 250 s, the bound 0.002% under the LP optimum."""
+
+
+def solve_lp_relaxation(model: LinearModel, params: BackendParams, *,
+                        interior: bool = False) -> LpRelaxation | None:
+    """Solve the LP relaxation of ``model`` with HiGHS; ``None`` when HiGHS
+    ends without a dual iterate.
+
+    By default HiGHS picks the method; ``interior`` asks for its interior
+    point method without crossover, stopped at :data:`INTERIOR_TOLERANCE`
+    (duals and an interior point, no basis).
+    """
     start = time.perf_counter()
     h = _configured(params)
+    if interior:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
+        h.setOptionValue("ipm_optimality_tolerance", INTERIOR_TOLERANCE)
     _pass_model(h, model, integer=False)
     highspy.Highs.resetGlobalScheduler(True)
     h.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -10,7 +11,12 @@ import pytest
 from btsopt import SolveParams, solve
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.lagrangian import evaluate_relaxation, subgradient
-from btsopt.solvers.core.lp import lp_multipliers, relaxation_neighbourhood, solve_lp
+from btsopt.solvers.core.lp import (
+    BackgroundLp,
+    lp_multipliers,
+    relaxation_neighbourhood,
+    solve_lp,
+)
 from btsopt.solvers.core.structure import implying_rows
 from btsopt.solvers.highs import solve_lp_relaxation
 
@@ -82,3 +88,36 @@ def test_core_bound_on_consolidation_is_the_lp_bound_or_better(consolidation) ->
     assert result.lower_bound <= result.objective + 1e-6
     relaxation = solve_lp_relaxation(model.linear, replace(BackendParams(workers=1), time_limit=60))
     assert result.lower_bound >= relaxation.objective - 1e-6 * abs(relaxation.objective)
+
+
+def _wait_for(background: BackgroundLp, seconds: float):
+    stop = time.perf_counter() + seconds
+    while time.perf_counter() < stop:
+        outcome = background.poll()
+        if outcome is not None:
+            return outcome
+        time.sleep(0.05)
+    return None
+
+
+def test_background_lp_gives_the_lp_bound(consolidation) -> None:
+    # The interior point method in its own process: the Lagrangian at its
+    # duals is a valid bound within its tolerance of the LP optimum.
+    _, model, core, optimum = consolidation
+    exact = solve_lp_relaxation(model.linear, BackendParams(workers=1, time_limit=60))
+    assert exact is not None and exact.optimal
+    with BackgroundLp(model.linear, time_limit=60, seed=0) as background:
+        outcome = _wait_for(background, 60)
+        assert outcome is not None
+        assert background.poll() is None  # handed over once
+    bound = evaluate_relaxation(core, lp_multipliers(core, model, outcome.row_duals)).bound
+    assert bound <= optimum + 1e-6
+    assert bound >= exact.objective - 1e-3 * abs(exact.objective)
+
+
+def test_background_lp_stops_when_closed(consolidation) -> None:
+    _, model, _, _ = consolidation
+    background = BackgroundLp(model.linear, time_limit=60, seed=0)
+    background.close()
+    assert not background._process.is_alive()
+    assert background.poll() is None

@@ -118,6 +118,7 @@ def test_country_scale_path_gives_a_verified_plan_and_a_valid_bound(consolidatio
 
     result = solve(data, SolveParams(time_limit=15, gap=0.0, seed=1), progress=Recorder())
     assert events.count("regions") == search.REGIONAL_ROUNDS
+    assert "lp" in events  # the whole LP, solved beside the search, came in
     assert result.plan is not None and result.evaluation.violations == ()
     assert result.lower_bound <= optimum + 1e-6 <= result.objective + 2e-6
     assert result.objective <= 1.05 * optimum

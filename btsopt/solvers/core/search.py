@@ -19,7 +19,9 @@ reduced-cost fixing, then exact search on what is left, warm-started.
    independent coverage components solved exactly at a price on sharing
    (:mod:`.decompose`: a much stronger bound, and a plan); then a
    large-neighbourhood search (:mod:`.lns`) of small exact steps improves the
-   plan until the deadline.
+   plan until the deadline. Where they have a sharing row, the whole LP is
+   solved beside all that in a process of its own (:class:`.lp.BackgroundLp`):
+   the Lagrangian at its duals is the final bound once it comes in.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from btsopt.solvers.core.decompose import (
 from btsopt.solvers.core.heuristic import construct, remove_redundant, repair_sharing
 from btsopt.solvers.core.lagrangian import (
     LagrangianState,
+    evaluate_relaxation,
     pair_increase,
     smallest_per_row,
     subgradient,
@@ -56,7 +59,12 @@ from btsopt.solvers.core.lagrangian import (
 from btsopt.solvers.core.lns import large_neighbourhood_search
 from btsopt.solvers.core.local_search import available as local_search_available
 from btsopt.solvers.core.local_search import local_search
-from btsopt.solvers.core.lp import relaxation_neighbourhood, solve_lp
+from btsopt.solvers.core.lp import (
+    BackgroundLp,
+    lp_multipliers,
+    relaxation_neighbourhood,
+    solve_lp,
+)
 from btsopt.solvers.core.regions import RegionalLp
 from btsopt.solvers.core.structure import CoreStructure, core_structure
 from btsopt.solvers.highs import solve_highs
@@ -93,6 +101,9 @@ LP_SHARE = 0.4
 valid bound even when it stops early)."""
 RENS_SHARE = 0.25
 """Share of the remaining time the LP-guided neighbourhood may take."""
+BACKGROUND_LP_SHARE = 0.9
+"""Share of the time limit the whole LP may take in its own process (country
+scale with a sharing row); past it HiGHS gives no duals."""
 REGIONAL_START_SHARE = 0.05
 """Share of the time limit the subgradient gets before the regional LPs (country scale)."""
 REGIONAL_LP_SHARE = 0.1
@@ -131,10 +142,28 @@ def solve_core(
     """Solve a single-level (cost) model with the core; HiGHS alone when the
     model lacks the per-site structure the core exploits."""
     start = time.perf_counter()
-    linear = model.linear
     core = core_structure(model, data)
     if core is None:
-        return replace(solve_highs(linear, params, hint), backend="core")
+        return replace(solve_highs(model.linear, params, hint), backend="core")
+    # Country-scale models get regional LPs instead of one LP (see .regions);
+    # with a core to spare, the whole LP runs beside the search (see .lp).
+    country = core.x_site.size > CORE_PROBLEM_COLUMNS
+    if not (core.q and country and params.workers >= 2):
+        return _search(model, data, params, hint, core, country, start, None)
+    with BackgroundLp(model.linear, BACKGROUND_LP_SHARE * params.time_limit,
+                      params.seed) as background:
+        # The LP holds one core: HiGHS's steps in the search take the other.
+        return _search(model, data, replace(params, workers=params.workers - 1), hint, core,
+                       country, start, background)
+
+
+def _search(model: SitingModel, data: ProblemData, params: BackendParams,
+            hint: np.ndarray | None, core: CoreStructure, country: bool, start: float,
+            background: BackgroundLp | None) -> BackendResult:
+    """The core's search (see :func:`solve_core`); ``background`` is the
+    whole LP being solved in another process, whose bound is taken once it
+    is there."""
+    linear = model.linear
     deadline = start + params.time_limit
 
     incumbent: tuple[float, np.ndarray] | None = None
@@ -174,10 +203,20 @@ def solve_core(
             offer(found[0], found[1])
         calls["seconds"] += time.perf_counter() - tic
 
+    def background_bound() -> float:
+        """The best bound known from outside the Lagrangian, after taking the
+        background LP's (the Lagrangian at its duals) if it has just come in."""
+        nonlocal known_bound
+        relaxation = None if background is None else background.poll()
+        if relaxation is not None:
+            at_duals = evaluate_relaxation(core, lp_multipliers(core, model, relaxation.row_duals))
+            if at_duals.bound > known_bound:
+                known_bound = at_duals.bound
+                params.report("lp", bound=known_bound)
+        return known_bound
+
     guide = None
     lp_guide = None  # (LP values, region per site) of the regional LPs
-    # Country-scale models get regional LPs instead of one LP (see .regions).
-    country = core.x_site.size > CORE_PROBLEM_COLUMNS
     if core.q and not country and not params.stop_requested:
         # With a sharing row the subgradient stalls far below the LP bound
         # (see .lp): the LP's duals are the multipliers, its solution guides
@@ -250,7 +289,7 @@ def solve_core(
                 lp_guide = (regional_lp.lp_values, regions.site_home)
     params.report("lagrangian", bound=state.bound)  # on_state reports only now and then
     integral = _objective_is_integral(core)
-    lower = max(state.bound, known_bound)
+    lower = max(state.bound, background_bound())
     if integral:
         # Every plan's cost is a whole number: round the bound up.
         lower = math.ceil(lower - 1e-6)
@@ -329,9 +368,12 @@ def solve_core(
             core, linear, best_values, pair_increase(core, state), params,
             deadline - 0.5, lower_bound=lower,
             on_improvement=lambda cost, values: params.report("lns", objective=cost, values=values),
+            on_step=lambda _: background_bound(),
             guide=None if lp_guide is None else lp_guide[0],
             site_region=None if lp_guide is None else lp_guide[1],
         )
+        if background_bound() > lower:
+            lower = math.ceil(known_bound - 1e-6) if integral else known_bound
         status = OPTIMAL if relative_gap(outcome.cost, lower) <= params.gap else FEASIBLE
         return _result(status, outcome.values, outcome.cost, min(lower, outcome.cost), start)
 
