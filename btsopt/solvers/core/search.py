@@ -104,6 +104,11 @@ RENS_SHARE = 0.25
 BACKGROUND_LP_SHARE = 0.9
 """Share of the time limit the whole LP may take in its own process (country
 scale with a sharing row); past it HiGHS gives no duals."""
+BACKGROUND_LP_SECONDS_PER_MILLION_NONZEROS = 60.0
+"""The whole LP's expected time beside the search: XL greenfield (5.4 million
+nonzeros) came in after 310 s, XL consolidation after 240 s. Where it would
+not come in within its share of the time limit, it is not started (it would
+hold a core for nothing)."""
 REGIONAL_START_SHARE = 0.05
 """Share of the time limit the subgradient gets before the regional LPs (country scale)."""
 REGIONAL_LP_SHARE = 0.1
@@ -148,7 +153,9 @@ def solve_core(
     # Country-scale models get regional LPs instead of one LP (see .regions);
     # with a core to spare, the whole LP runs beside the search (see .lp).
     country = core.x_site.size > CORE_PROBLEM_COLUMNS
-    if not (core.q and country and params.workers >= 2):
+    lp_seconds = BACKGROUND_LP_SECONDS_PER_MILLION_NONZEROS * model.linear.matrix.nnz / 1e6
+    if not (core.q and country and params.workers >= 2
+            and lp_seconds <= BACKGROUND_LP_SHARE * params.time_limit):
         return _search(model, data, params, hint, core, country, start, None)
     with BackgroundLp(model.linear, BACKGROUND_LP_SHARE * params.time_limit,
                       params.seed) as background:
