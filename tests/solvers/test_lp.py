@@ -119,5 +119,5 @@ def test_background_lp_stops_when_closed(consolidation) -> None:
     _, model, _, _ = consolidation
     background = BackgroundLp(model.linear, time_limit=60, seed=0)
     background.close()
-    assert not background._process.is_alive()
+    assert not background.running
     assert background.poll() is None

@@ -147,6 +147,11 @@ class BackgroundLp:
         self.close()
         return outcome
 
+    @property
+    def running(self) -> bool:
+        """Whether the process is still alive."""
+        return self._process.is_alive()
+
     def close(self) -> None:
         """End the process, finished or not."""
         self._done = True
