@@ -22,15 +22,19 @@ solves it in a separate process while the search goes on with the other.
 
 from __future__ import annotations
 
-import multiprocessing
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection
+from pathlib import Path
 
 import numpy as np
 
 from btsopt.model import SitingModel
 from btsopt.model.linear import LinearModel, restrict_to
 from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core import lp_worker
 from btsopt.solvers.core.lagrangian import LagrangianState, evaluate_relaxation
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import LpRelaxation, solve_highs, solve_lp_relaxation
@@ -110,10 +114,9 @@ class BackgroundLp:
     """The LP relaxation of a model, solved by HiGHS's interior point method
     (one thread, no crossover) in a separate process.
 
-    The process is started at once; :meth:`poll` hands over its outcome
-    without waiting, and :meth:`close` ends the process (a context manager
-    does so on exit). The process is spawned, not forked: the parent may run
-    HiGHS's threads.
+    The process (:mod:`.lp_worker`, a fresh interpreter) is started at once;
+    :meth:`poll` hands over its outcome without waiting, and :meth:`close`
+    ends the process and removes its files (a context manager does so on exit).
 
     Parameters
     ----------
@@ -126,49 +129,44 @@ class BackgroundLp:
     """
 
     def __init__(self, linear: LinearModel, time_limit: float, seed: int = 0) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_solve_in_process, args=(sender, linear, time_limit, seed), daemon=True)
-        self._process.start()
-        sender.close()  # the parent keeps only the reading end
+        self._folder = tempfile.TemporaryDirectory(prefix="btsopt-lp-")
+        folder = Path(self._folder.name)
+        with open(folder / lp_worker.MODEL_FILE, "wb") as stream:
+            pickle.dump((linear, time_limit, seed), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", lp_worker.__name__, str(folder)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._done = False
 
     def poll(self) -> LpRelaxation | None:
         """The LP's outcome once the process has finished and only then (once);
         ``None`` while it runs, or when it gave no duals."""
-        if self._done or not self._receiver.poll():
+        if self._done or self.running:
             return None
-        self._done = True
-        try:
-            outcome = self._receiver.recv()
-        except EOFError:  # the process died
-            return None
+        outcome_file = Path(self._folder.name) / lp_worker.OUTCOME_FILE
+        outcome = None
+        if self._process.returncode == 0 and outcome_file.is_file():
+            with open(outcome_file, "rb") as stream:
+                outcome = pickle.load(stream)
         self.close()
         return outcome
 
     @property
     def running(self) -> bool:
-        """Whether the process is still alive."""
-        return self._process.is_alive()
+        """Whether the process is still at work."""
+        return self._process.poll() is None
 
     def close(self) -> None:
-        """End the process, finished or not."""
-        self._done = True
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._receiver.close()
+        """End the process, finished or not, and remove its files."""
+        if not self._done:
+            self._done = True
+            if self.running:
+                self._process.terminate()
+            self._process.wait()
+            self._folder.cleanup()
 
     def __enter__(self) -> BackgroundLp:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _solve_in_process(sender: Connection, linear: LinearModel, time_limit: float,
-                      seed: int) -> None:
-    params = BackendParams(time_limit=time_limit, seed=seed, workers=1, log=False)
-    sender.send(solve_lp_relaxation(linear, params, interior=True))
-    sender.close()
