@@ -23,6 +23,7 @@ from btsopt.data import ProblemData
 from btsopt.diagnose import explain_infeasibility, policy_conflicts
 from btsopt.evaluation import evaluate
 from btsopt.model import SitingModel, build_model
+from btsopt.model.capacity import unservable
 from btsopt.progress import Progress
 from btsopt.radio import Coverage, compute_coverage
 from btsopt.result import Result
@@ -112,6 +113,23 @@ def _precheck(data: ProblemData, model: SitingModel) -> str:
                 f"{model.unreachable.size} hamlet(s) cannot meet their coverage rule from any "
                 f"usable site: {', '.join(ids)}" + (f" and {more} more" if more > 0 else "")
             )
+    if model.capacity is not None:
+        fixed = np.zeros(data.tenancies.shape, dtype=bool)
+        has_x = model.x_index >= 0
+        fixed[has_x] = model.linear.col_lb[model.x_index[has_x]] > 0.5
+        overload = unservable(data, model.capacity, has_x, model.cover, fixed)
+        if overload:
+            more = f" and {len(overload) - 10} more" if len(overload) > 10 else ""
+            reasons.append("; ".join(overload[:10]) + more)
+    if model.capacity is not None and model.capacity.lost.any():
+        lost = model.capacity.lost
+        pairs = [f"{data.hamlets.ids[i]} ({data.operators[k].id})"
+                 for i, k in zip(*np.nonzero(lost), strict=True)]
+        more = f" and {len(pairs) - 20} more" if len(pairs) > 20 else ""
+        reasons.append(
+            f"keep_service: {len(pairs)} (hamlet, operator) pair(s) covered today that no "
+            f"usable tenancy reaches any more: {', '.join(pairs[:20])}{more}"
+        )
     reasons += policy_conflicts(data)
     return "; ".join(reasons)
 
@@ -241,7 +259,9 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
         level_model = linear.with_objective(level.objective, level.offset)
         if level_model.num_cols == 0:
             outcome = _solve_empty(level_model, params.backend)
-        elif params.backend == "core" and len(model.levels) == 1:
+        elif params.backend == "core" and len(model.levels) == 1 and model.capacity is None:
+            # The core's phases assume plain coverage rows; capacitated models go to
+            # the exact HiGHS backend (BACKENDS["core"]) until the core handles them.
             outcome = solve_core(model, data, backend_params, values)
         else:
             outcome = backend(level_model, backend_params, values)

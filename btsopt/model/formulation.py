@@ -24,7 +24,9 @@ from fractions import Fraction
 import numpy as np
 from scipy import sparse
 
+import btsopt.model.capacity as cap_rows
 from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
+from btsopt.model.capacity import CapacityColumns
 from btsopt.model.linear import LinearModel, RowBuilder
 from btsopt.model.reduction import SHARE_NEW, TokenGroup, find_token_groups, relevant_pairs
 from btsopt.plan import Plan
@@ -73,6 +75,9 @@ class SitingModel:
     plain_coverage
         Coverage rows are ``sum x >= 1`` over ``x`` columns only (no ``c``,
         ``z`` or shortfall columns): the structure the fast core exploits.
+    capacity
+        With ``[demand]``: the carrier and capacity columns
+        (:class:`~btsopt.model.capacity.CapacityColumns`); ``None`` for v1.
     """
 
     linear: LinearModel
@@ -90,6 +95,8 @@ class SitingModel:
     sharing_row: int = -1
     budget_row: int = -1
     plain_coverage: bool = True
+    capacity: CapacityColumns | None = None
+    cover: sparse.csr_matrix | None = None
 
     def plan(self, values: np.ndarray) -> Plan:
         """The plan a solution vector encodes (tokens go to their groups' first sites)."""
@@ -100,6 +107,8 @@ class SitingModel:
             count = int(round(values[col]))
             for j, operators in zip(group.sites[:count], group.operators[:count], strict=True):
                 chosen[j, list(operators)] = True
+        if self.capacity is not None:
+            return Plan(chosen, cap_rows.carriers_of(self.capacity, values, chosen))
         return Plan(chosen)
 
     def solution(self, plan: Plan) -> np.ndarray:
@@ -119,6 +128,10 @@ class SitingModel:
         values[self.s_index[has_s]] = tenants[has_s] >= 2
         for group, col in zip(self.token_groups, self.token_index, strict=True):
             values[col] = int((tenants[group.sites] >= 2).sum())
+        if self.capacity is not None:
+            assert self.cover is not None
+            cap_rows.fill_solution(self.capacity, values, plan.tenancies, plan.carriers,
+                                   self.x_index, self.cover)
         # c, z, w are determined by x: fill them from the rows they appear in.
         _complete_auxiliaries(self, values)
         return values
@@ -160,6 +173,9 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
     aggregate
         Replace interchangeable sharing-only sites by token counts
         (:mod:`btsopt.model.reduction`); exact, and far easier to search.
+        Off with ``[demand]``: a tenancy added only for sharing still carries
+        the demand of the hamlets it reaches, so such sites are not
+        interchangeable.
     """
     num_sites, num_ops = data.num_sites, data.num_operators
     sites, policy, targets = data.sites, data.policy, data.targets
@@ -197,7 +213,7 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
     ratio = sharing_fraction(targets.shared_site_ratio)
     token_groups: list[TokenGroup] = []
     removed_pairs = np.zeros_like(usable)
-    if aggregate:
+    if aggregate and data.demand is None:
         relevant = relevant_pairs(cover_by_op, fixed_tenancy, need, has_c)
         token_groups, removed_pairs, _ = find_token_groups(
             usable=usable, fixed=fixed_tenancy, existing=existing, relevant=relevant,
@@ -245,6 +261,12 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
     next_col += int(soft_sharing)
     token_index = next_col + np.arange(len(token_groups), dtype=np.int64)
     next_col += len(token_groups)
+    capacity = None
+    if data.demand is not None:
+        capacity = cap_rows.capacity_columns(
+            data, cover, _today_cover(coverage, existing), explicit, x_index, next_col
+        )
+        next_col = capacity.end
     num_cols = next_col
 
     # --- bounds --------------------------------------------------------
@@ -256,6 +278,8 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
         col_ub[w_col] = INF
     col_ub[token_index] = [group.sites.size for group in token_groups]
     integer = np.ones(num_cols, dtype=bool)
+    if capacity is not None:
+        cap_rows.set_bounds(capacity, explicit, x_index, cover, col_lb, col_ub, integer)
 
     rows = RowBuilder(num_cols)
     xj, xk = np.nonzero(explicit)
@@ -311,11 +335,21 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
             np.r_[np.ones(n_e), -np.ones(n_e)], n_e, 0.0, INF,
         )
 
+    if capacity is not None:
+        cap_rows.add_rows(rows, capacity, explicit, x_index, cover)
     coverage_start = rows.num_rows
-    _add_coverage_rows(
-        rows, data, cover, x_op, need, covered_index, z_index, reachable, middle,
-        soft_coverage, partial, fixed_lb=col_lb,
-    )
+    if capacity is None:
+        _add_coverage_rows(
+            rows, data, cover, x_op, need, covered_index, z_index, reachable, middle,
+            soft_coverage, partial, fixed_lb=col_lb,
+        )
+    else:
+        # The coverage rules count the operators covering a hamlet: v[i,k].
+        v_cover, v_op = cap_rows.operator_cover(capacity, num_cols)
+        _add_coverage_rows(
+            rows, data, v_cover, v_op, need, covered_index, z_index, reachable, middle,
+            soft_coverage, partial, fixed_lb=col_lb,
+        )
 
     coverage_rows = slice(coverage_start, rows.num_rows)
     site_cover_rows = _add_site_cover_rows(
@@ -339,6 +373,8 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
     cost[xcols] = x_cost[xj, xk]
     cost[y_index[used_sites]] = site_cost[used_sites]
     cost[token_index] = [group.cost for group in token_groups]
+    if capacity is not None:
+        cap_rows.carrier_cost(capacity, data, explicit, cost)
     # A site no operator may use (locked out) keeps its removal costs in the
     # constant: it is emptied whatever the plan.
     budget_row = -1
@@ -370,8 +406,15 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
         token_groups=tuple(token_groups), token_index=token_index,
         coverage_rows=coverage_rows, site_cover_rows=site_cover_rows,
         sharing_row=sharing_row, budget_row=budget_row,
-        plain_coverage=not (has_c.any() or middle.size or soft_sharing),
+        plain_coverage=not (has_c.any() or middle.size or soft_sharing or capacity is not None),
+        capacity=capacity, cover=cover if capacity is not None else None,
     )
+
+
+def _today_cover(coverage: Coverage, existing: np.ndarray) -> sparse.csr_matrix:
+    """Hamlets x (sites * operators): today's tenancies' reach (other columns empty)."""
+    on = sparse.diags(existing.ravel().astype(float))
+    return (coverage.matrix @ on).tocsr()
 
 
 def _add_site_cover_rows(
@@ -515,6 +558,8 @@ def _complete_auxiliaries(model: SitingModel, values: np.ndarray) -> None:
     structural[:num_x] = True
     structural[model.y_index[model.y_index >= 0]] = True
     structural[model.s_index[model.s_index >= 0]] = True
+    if model.capacity is not None:
+        structural[model.capacity.columns] = True
     aux = np.flatnonzero(~structural)
     if aux.size == 0:
         return

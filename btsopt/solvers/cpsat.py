@@ -4,15 +4,25 @@ CP-SAT needs integer constraint coefficients: rows with fractional ones
 (a budget on NPV costs) are scaled, and rounded conservatively when scaling
 alone cannot make them whole, so every plan CP-SAT accepts satisfies the
 original row. The objective may stay fractional (CP-SAT scales it itself).
+
+CP-SAT has no continuous variables. A model with continuous columns (the
+demand split ``w`` of a capacitated model) is solved with each such column on
+a grid of ``continuous_steps`` steps per unit (an option, default
+:data:`CONTINUOUS_STEPS`): a restriction of the model, so every plan found is
+feasible, but its optimum may be a little dearer and CP-SAT's bound holds
+only for the restriction. Such results are reported ``feasible`` with no
+bound (``-inf``).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 from ortools.sat.python import cp_model
+from scipy import sparse
 
 from btsopt.model.linear import LinearModel
 from btsopt.solvers.base import (
@@ -25,6 +35,9 @@ from btsopt.solvers.base import (
 )
 
 _SCALES = (1, 10, 100, 1000, 10_000, 100_000, 1_000_000)
+
+CONTINUOUS_STEPS = 1000
+"""Default grid steps per unit for continuous columns (option ``continuous_steps``)."""
 
 
 def _integer_row(vals: np.ndarray, lb: float, ub: float) -> tuple[list[int], float, float]:
@@ -70,11 +83,22 @@ def solve_cpsat(
 ) -> BackendResult:
     """Solve a :class:`LinearModel` with CP-SAT.
 
-    ``params.extra`` entries are set on ``CpSolver.parameters`` by name.
+    ``params.extra`` entries are set on ``CpSolver.parameters`` by name, except
+    ``continuous_steps`` (the grid of continuous columns, see the module).
     """
     start = time.perf_counter()
-    if not model.integer.all():
-        raise ValueError("CP-SAT needs every column integral")
+    extra = dict(params.extra)
+    steps = int(extra.pop("continuous_steps", CONTINUOUS_STEPS))
+    grid = np.where(model.integer, 1.0, float(steps))
+    discretised = not model.integer.all()
+    if discretised:
+        # Column c counts 1/grid[c] units: scale its bounds up and its coefficients down.
+        scale = sparse.diags(1.0 / grid)
+        model = replace(
+            model, matrix=(model.matrix @ scale).tocsr(), col_lb=model.col_lb * grid,
+            col_ub=model.col_ub * grid, objective=model.objective / grid,
+        )
+        hint = None if hint is None else np.asarray(hint) * grid
     cp = cp_model.CpModel()
     big = int(max(1, model.num_cols)) * 10_000
     variables = [
@@ -109,7 +133,7 @@ def solve_cpsat(
     solver.parameters.num_workers = int(max(params.workers, 1))
     solver.parameters.relative_gap_limit = float(params.gap)
     solver.parameters.log_search_progress = bool(params.log)
-    for name, value in params.extra.items():
+    for name, value in extra.items():
         setattr(solver.parameters, name, value)
     status = solver.solve(cp, _Reporter(params, model.offset) if params.progress is not None else None)
 
@@ -123,12 +147,16 @@ def solve_cpsat(
     if label in (OPTIMAL, FEASIBLE):
         values = np.array([solver.value(v) for v in variables], dtype=float)
         objective = float(model.objective @ values) + model.offset
+        values = values / grid
     bound = math.inf if label == INFEASIBLE else float(solver.best_objective_bound) + model.offset
     if label == OPTIMAL:
         # OPTIMAL proves the gap limit; the reported bound can be stale (seen
         # with linearization_level=2), so take what the proof guarantees.
         proven = objective - float(params.gap) * abs(objective)
         bound = min(max(bound, proven), objective)
+    if discretised and label != INFEASIBLE:
+        label = FEASIBLE if label == OPTIMAL else label
+        bound = -math.inf
     return BackendResult(
         status=label, values=values, objective=objective, bound=bound,
         wall_time=time.perf_counter() - start, backend="cpsat",
