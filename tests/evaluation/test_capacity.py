@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 from conftest import TINY, tiny_with_demand
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from btsopt.evaluation import evaluate
+from btsopt.evaluation.capacity import _absorbed, _operator_flow
 from btsopt.plan import Plan
 from btsopt.reading import read_scenario
 
@@ -96,3 +100,40 @@ def test_v1_evaluation_has_no_demand_keys() -> None:
     e = evaluate(data, Plan.existing(data))
     assert e.demand is None and e.tenancy_load is None
     assert "demand" not in e.to_dict() and "carrier_capex" not in e.cost
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_flow_matches_networkx_max_flow(draw_data) -> None:
+    # The evaluator's max flow (a safe reduction, then an LP) against networkx's
+    # preflow-push on random bipartite hamlet -> tenancy graphs.
+    draw = draw_data.draw
+    num_hamlets, num_sites = draw(st.integers(1, 6)), draw(st.integers(1, 4))
+    demand = np.array([draw(st.integers(0, 60)) for _ in range(num_hamlets)], dtype=float)
+    capacity = np.array([draw(st.sampled_from([0, 48, 96, 144])) for _ in range(num_sites)],
+                        dtype=float)
+    pairs = [(i, j) for i in range(num_hamlets) for j in range(num_sites) if draw(st.booleans())]
+    if not pairs:
+        return
+    hamlets = np.array([i for i, _ in pairs])
+    sites = np.array([j for _, j in pairs])
+    fixed = _absorbed(demand, hamlets, sites, capacity)
+    done = np.zeros(num_hamlets, dtype=bool)
+    done[hamlets[fixed > 0]] = True
+    left = ~done[hamlets]
+    room = capacity - np.bincount(sites, weights=fixed, minlength=num_sites)
+    value, rest, _ = _operator_flow(demand, hamlets[left], sites[left], room)
+    flow = fixed.copy()
+    flow[left] = rest
+    graph = nx.DiGraph()
+    for i in set(hamlets.tolist()):
+        graph.add_edge("s", ("h", i), capacity=demand[i])
+    for i, j in pairs:
+        graph.add_edge(("h", i), ("t", j))
+    for j in set(sites.tolist()):
+        graph.add_edge(("t", j), "t", capacity=capacity[j])
+    expected = nx.maximum_flow_value(graph, "s", "t")
+    assert value + fixed.sum() == pytest.approx(expected, abs=1e-6)
+    # The split is a flow: within each hamlet's demand and each tenancy's capacity.
+    assert np.all(np.bincount(hamlets, weights=flow, minlength=num_hamlets) <= demand + 1e-6)
+    assert np.all(np.bincount(sites, weights=flow, minlength=num_sites) <= capacity + 1e-6)
