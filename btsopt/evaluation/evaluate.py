@@ -68,7 +68,8 @@ class Evaluation:
     system_cost
         Total cost NPV (rent excluded: it is a transfer).
     cost
-        Breakdown of ``system_cost``: keys of ``COST_KEYS``.
+        Breakdown of ``system_cost``: keys of ``COST_KEYS``, plus ``backhaul``
+        (b_j of the built candidates) with a ``[network]``.
     operators
         Per operator id: ``capex``, ``opex``, ``decommission``, ``cost``
         (their sum), ``rent_paid``, ``rent_received`` and
@@ -349,6 +350,10 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
     built = active & ~existing
     emptied = existing & before.any(axis=1) & ~active
     site_capex = np.where(built, sites.capex, 0.0)
+    # Backhaul b_j of built candidates ([network], format v2): read from the data,
+    # where reading derived it once from the graph (see btsopt.reading.network).
+    backhaul = (np.zeros(len(built)) if data.network is None
+                else np.where(built, data.network.backhaul, 0.0))
     site_opex = np.where(active, sites.opex_per_year * a, 0.0)
     site_decom = np.where(emptied, econ.decommission_cost, 0.0)
     cost = {
@@ -358,6 +363,9 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
         "tenancy_opex": float((x * tenancy_opex).sum() * a),
         "decommission": float(econ.decommission_cost * (removed.sum() + emptied.sum())),
     }
+    if data.network is not None:
+        cost["backhaul"] = float(backhaul.sum())
+    site_capex = site_capex + backhaul
     system_cost = float(sum(cost.values()))
 
     # --- per party: operators own their tenancies and the sites they own

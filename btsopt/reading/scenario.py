@@ -54,6 +54,7 @@ from btsopt.data import (
 )
 from btsopt.errors import ScenarioError
 from btsopt.reading.checks import far_points, robust_centre
+from btsopt.reading.network import read_network
 from btsopt.reading.tables import (
     Table,
     decode_text,
@@ -65,7 +66,7 @@ from btsopt.reading.tables import (
 
 _TOP_KEYS = (
     "name", "description", "currency", "targets", "economics", "policy", "radio",
-    "operators", "tables",
+    "operators", "tables", "network",
 )
 _OPERATOR_KEYS = (
     "id", "name", "frequency_mhz", "max_path_loss_db", "radius_km", "tenancy_capex",
@@ -611,6 +612,7 @@ def read_scenario(path: str | Path) -> ProblemData:
         _warn_misspelt_columns(tenancy_table, TENANCY_COLUMNS, warnings)
         tenancies = _read_tenancies(tenancy_table, sites, operators, warnings)
     _warn_far_points(hamlet_table, hamlets, site_table, sites, warnings)
+    network = read_network(toml, doc, hamlet_table, hamlets, sites)
 
     return ProblemData(
         name=name,
@@ -626,4 +628,5 @@ def read_scenario(path: str | Path) -> ProblemData:
         tenancies=tenancies,
         source=path,
         warnings=tuple(warnings),
+        network=network,
     )
