@@ -583,7 +583,9 @@ def steiner_tree(
         found = exact_tree(graph, terminals, root, params.exact_time_limit_s)
         if found is not None and graph.cost(np.flatnonzero(found[0])) <= graph.cost(
                 np.flatnonzero(in_tree)):
-            in_tree, method = prune(graph, found[0], terminal), "exact"
+            # Zero-cost edges may close cycles in the MILP's answer: keep an MST of it.
+            in_tree, method = mst_of_nodes(graph, _tree_nodes(graph, found[0], terminal),
+                                           terminal), "exact"
             if found[1]:
                 optimal = True
                 bound = max(bound, graph.cost(np.flatnonzero(in_tree)))
