@@ -35,6 +35,7 @@ from btsopt.solvers.base import (
     BackendParams,
     BackendResult,
 )
+from btsopt.solvers.capacity_start import capacity_start
 from btsopt.solvers.core import solve_core
 from btsopt.solvers.cpsat import solve_cpsat
 from btsopt.solvers.highs import solve_highs
@@ -241,6 +242,13 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     linear = model.linear
     progress.ratio_of = lambda vector: _shared_ratio(model, vector)
     values = None if hint is None else model.solution(hint)
+    if values is None and model.capacity is not None and params.backend == "core":
+        # The exact backend on a capacitated model, from a plan that carries the demand.
+        start_plan = capacity_start(data, coverage, model, BackendParams(
+            time_limit=params.time_limit, seed=params.seed, workers=params.workers,
+            gap=params.gap, progress=progress))
+        if start_plan is not None and evaluate(data, start_plan).admissible:
+            values = model.solution(start_plan)
     levels: list[dict[str, Any]] = []
     outcome: BackendResult | None = None
     all_exact = True

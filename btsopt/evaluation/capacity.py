@@ -165,6 +165,43 @@ def _absorbed(
     return fixed
 
 
+def max_flow_split(
+    demand: np.ndarray, hamlets: np.ndarray, sites: np.ndarray, capacity: np.ndarray,
+    *, reduce: bool = True,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """One operator's max flow from hamlets to the tenancies reaching them.
+
+    Parameters
+    ----------
+    demand
+        Mb/s per hamlet (indexed by hamlet number).
+    hamlets, sites
+        The (hamlet, site) reach pairs of the operator's tenancies.
+    capacity
+        Mb/s per site (indexed by site number).
+    reduce
+        Fix the tenancies that can carry all they reach first (fast); without
+        it, a split that fits has the least highest load over all tenancies.
+
+    Returns
+    -------
+    value, flow, unplaced
+        Mb/s carried in all; Mb/s on each pair; per hamlet, Mb/s left over
+        (a token amount on the other hamlets of a bottleneck).
+    """
+    fixed = (_absorbed(demand, hamlets, sites, capacity) if reduce
+             else np.zeros(hamlets.size))
+    done = np.zeros(demand.size, dtype=bool)
+    done[hamlets[fixed > 0]] = True
+    left = ~done[hamlets]
+    room = capacity - np.bincount(sites, weights=fixed, minlength=capacity.size)
+    value, rest, unplaced = _operator_flow(demand, hamlets[left], sites[left],
+                                           np.maximum(room, 0.0))
+    flow = fixed.copy()
+    flow[left] = rest
+    return value + float(fixed.sum()), flow, unplaced
+
+
 def _carriers_added(demand: Demand, x: np.ndarray, carriers: np.ndarray) -> np.ndarray:
     """Carriers paid for: n - 1 - max(today - 1, 0) on outcome tenancies, at least 0."""
     free = 1 + np.maximum(demand.carriers_today - 1, 0)
@@ -236,16 +273,8 @@ def check_capacity(
     for k in range(len(ops)):
         mine = np.flatnonzero((op_of == k) & (d[hamlet_of, k] > 0))
         capacity = np.maximum(carriers[:, k], 0) * c[k]
-        fixed = _absorbed(d[:, k], hamlet_of[mine], site_of[mine], capacity)
-        done = np.zeros(len(d), dtype=bool)
-        done[hamlet_of[mine][fixed > 0]] = True
-        left = ~done[hamlet_of[mine]]
-        room = capacity - np.bincount(site_of[mine], weights=fixed, minlength=capacity.size)
-        value, rest, unplaced = _operator_flow(
-            d[:, k], hamlet_of[mine][left], site_of[mine][left], np.maximum(room, 0.0))
-        flow = fixed.copy()
-        flow[left] = rest
-        value += float(fixed.sum())
+        value, flow, unplaced = max_flow_split(d[:, k], hamlet_of[mine], site_of[mine],
+                                               capacity)
         np.add.at(carried[:, k], site_of[mine], flow)
         np.add.at(served[:, k], hamlet_of[mine], flow)
         needed = float(d[covering[:, k], k].sum())

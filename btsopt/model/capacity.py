@@ -22,15 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 from scipy import sparse
+from scipy.optimize import linprog
 
 from btsopt.data import ProblemData
 from btsopt.model.linear import RowBuilder
 
 INF = np.inf
-_FLOW_SCALE = 10**9  # integral flows (1e-9 Mb/s) keep networkx's max flow exact
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,8 +243,8 @@ def fill_solution(
     """Set n, e, v and a feasible split w for a plan (in place), for warm starts.
 
     ``carriers`` None: today's for kept tenancies, 1 for new. The split is a
-    max flow per operator; where the plan's demand does not fit, w carries
-    what fits (the vector then breaks a capacity row, as the plan does).
+    max flow per operator (its LP); where the plan's demand does not fit, w
+    carries what fits (the vector then breaks a row, as the plan does).
     """
     if carriers is None:
         carriers = np.where(tenancies, np.maximum(cap.carriers_today, 1), 0)
@@ -268,20 +267,25 @@ def fill_solution(
         mine = np.flatnonzero((w_k == k) & on[cap.w_x])
         if mine.size == 0:
             continue
-        graph = nx.DiGraph()
-        for i in np.unique(cap.w_hamlet[mine]):
-            graph.add_edge("s", ("h", int(i)), capacity=round(cap.demand[i, k] * _FLOW_SCALE))
-        for position in mine:
-            graph.add_edge(("h", int(cap.w_hamlet[position])), ("x", int(cap.w_x[position])))
-        for col in np.unique(cap.w_x[mine]):
-            j = int(xj[col])
-            graph.add_edge(("x", int(col)), "t",
-                           capacity=round(carriers[j, k] * cap.capacity[k] * _FLOW_SCALE))
-        _, flow = nx.maximum_flow(graph, "s", "t")
-        for position in mine:
-            i, col = int(cap.w_hamlet[position]), int(cap.w_x[position])
-            w_values[position] = flow[("h", i)][("x", col)] / _FLOW_SCALE / cap.demand[i, k]
+        w_values[mine] = _split(cap.demand[cap.w_hamlet[mine], k], cap.w_hamlet[mine],
+                                cap.w_x[mine], carriers[xj, xk] * cap.capacity[xk])
     values[cap.w_start:cap.end] = w_values
+
+
+def _split(need: np.ndarray, hamlet: np.ndarray, column: np.ndarray,
+           room: np.ndarray) -> np.ndarray:
+    """Shares w of each (hamlet, tenancy) reach carrying the most demand: a max flow as
+    its LP (maximise sum_e need_e w_e; sum of a hamlet's w <= 1; load <= room)."""
+    h_ids, h_row = np.unique(hamlet, return_inverse=True)
+    c_ids, c_row = np.unique(column, return_inverse=True)
+    m = hamlet.size
+    rows = sparse.vstack([
+        sparse.csr_matrix((np.ones(m), (h_row, np.arange(m))), shape=(h_ids.size, m)),
+        sparse.csr_matrix((need, (c_row, np.arange(m))), shape=(c_ids.size, m)),
+    ])
+    result = linprog(-need, A_ub=rows, b_ub=np.r_[np.ones(h_ids.size), room[c_ids]],
+                     bounds=(0, 1), method="highs")
+    return np.clip(result.x, 0.0, 1.0) if result.status == 0 else np.zeros(m)
 
 
 def unservable(data: ProblemData, cap: CapacityColumns, explicit: np.ndarray,
