@@ -14,12 +14,20 @@ The busy-hour load of one subscription comes from its monthly traffic::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import maximum_flow
 
 __all__ = [
     "VIETNAM_MARKET_SHARE",
     "CarrierSpec",
     "DemandSpec",
+    "capacity_shortfall",
+    "demand_mbps",
+    "full_capacity_mbps",
     "vietnam_demand",
 ]
 
@@ -168,3 +176,67 @@ def vietnam_demand(operator_ids: tuple[str, ...] = tuple(VIETNAM_MARKET_SHARE)) 
     if unknown:
         raise ValueError(f"no Vietnamese market share for operators {unknown}")
     return DemandSpec(tuple(CarrierSpec(VIETNAM_MARKET_SHARE[op]) for op in operator_ids))
+
+
+def demand_mbps(spec: DemandSpec, population: np.ndarray) -> np.ndarray:
+    """(hamlets, operators) busy-hour demand D[i,k] the written ``[demand]`` declares."""
+    subscriptions = np.asarray(population, dtype=float) * spec.subscriptions_per_100 / 100.0
+    shares = np.array([c.market_share for c in spec.carriers])
+    return np.outer(subscriptions, shares) * spec.busy_hour_mbps
+
+
+def full_capacity_mbps(spec: DemandSpec) -> np.ndarray:
+    """(operators,) what one tenancy carries at ``max_carriers``, Mb/s."""
+    return np.array([
+        c.max_carriers * c.sectors * c.carrier_mhz * c.spectral_efficiency
+        * (1.0 - spec.user_mbps / c.peak_mbps)
+        for c in spec.carriers
+    ])
+
+
+def capacity_shortfall(
+    pair_hamlet: np.ndarray, pair_site: np.ndarray, demand: np.ndarray,
+    site_capacity: float, num_sites: int, resolution: float = 0.01,
+) -> np.ndarray:
+    """Per hamlet, the demand no split over its reaching sites can carry.
+
+    A maximum flow from the hamlets (their demand) through the (hamlet, site)
+    pairs within reach to the sites (``site_capacity`` each). Amounts are
+    counted in steps of ``resolution`` Mb/s, demand rounded up and capacity
+    down, so a zero shortfall is a proof that everything fits.
+
+    Parameters
+    ----------
+    pair_hamlet, pair_site
+        The pairs within reach (equal lengths).
+    demand
+        (hamlets,) demand of one operator, Mb/s.
+    site_capacity
+        What each site carries, Mb/s.
+    num_sites
+        Number of sites (pair_site indexes them).
+
+    Returns
+    -------
+    numpy.ndarray
+        (hamlets,) Mb/s left over (0 where the demand fits).
+    """
+    num_hamlets = demand.size
+    need = np.ceil(np.asarray(demand, dtype=float) / resolution).astype(np.int64)
+    cap = int(math.floor(site_capacity / resolution))
+    if need.sum() >= 2**31 // 2 or cap >= 2**31 // 2:
+        raise ValueError("demand too large for the flow's 32-bit capacities: raise resolution")
+    # Nodes: source 0, hamlets 1..H, sites H+1..H+J, sink H+J+1.
+    sink = num_hamlets + num_sites + 1
+    hamlets = np.flatnonzero(need > 0)
+    sites = np.unique(pair_site)
+    rows = np.concatenate((np.zeros(hamlets.size, np.int64), pair_hamlet + 1, sites + 1
+                           + num_hamlets))
+    cols = np.concatenate((hamlets + 1, pair_site + 1 + num_hamlets,
+                           np.full(sites.size, sink)))
+    caps = np.concatenate((need[hamlets], np.full(pair_hamlet.size, 2**30),
+                           np.full(sites.size, cap))).astype(np.int32)
+    graph = sparse.csr_matrix((caps, (rows, cols)), shape=(sink + 1, sink + 1))
+    flow = maximum_flow(graph, 0, sink).flow.tocsr()
+    sent = np.asarray(flow[0, 1:num_hamlets + 1].todense()).ravel()
+    return np.maximum(need - sent, 0) * resolution
