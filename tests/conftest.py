@@ -21,9 +21,41 @@ def tiny_copy(tmp_path: Path) -> Path:
     return target / "scenario.toml"
 
 
+def tiny_with_demand(
+    folder: Path,
+    demand: str | None = "",
+    operator_keys: tuple[str, str] = ("", ""),
+    subscriptions: list[str] | None = None,
+    carriers: list[str] | None = None,
+) -> Path:
+    """scenarios/tiny with ``[demand]`` (its body is ``demand``) and capacity keys.
+
+    ``operator_keys`` are TOML lines added to alpha's and beta's entries;
+    ``subscriptions`` and ``carriers`` fill those columns (None: no column).
+    """
+    shutil.copytree(TINY.parent, folder)
+    toml = (folder / "scenario.toml").read_text("utf-8")
+    toml = toml.replace('name = "Alpha Mobile"\n', f'name = "Alpha Mobile"\n{operator_keys[0]}\n')
+    toml = toml.replace('name = "Beta Telecom"\n', f'name = "Beta Telecom"\n{operator_keys[1]}\n')
+    if demand is not None:
+        toml += f"\n[demand]\n{demand}\n"
+    (folder / "scenario.toml").write_text(toml, "utf-8")
+    if subscriptions is not None:
+        lines = (folder / "hamlets.csv").read_text("utf-8").splitlines()
+        lines = [f"{line},{cell}" for line, cell in zip(lines, ["subscriptions", *subscriptions],
+                                                          strict=True)]
+        (folder / "hamlets.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    if carriers is not None:
+        lines = (folder / "tenancies.csv").read_text("utf-8").splitlines()
+        lines = [f"{line},{cell}" for line, cell in zip(lines, ["carriers", *carriers],
+                                                          strict=True)]
+        (folder / "tenancies.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    return folder / "scenario.toml"
+
+
 TINY_CARRIER_KEYS = (
     "market_share = 0.5\nsectors = 1\ncarrier_mhz = 10\nspectral_efficiency = 1.0\n"
-    "peak_mbps = 140\nmax_carriers = 3\ncarrier_capex = 150\ncarrier_opex_per_year = 15\n"
+    "peak_mbps = 140\nmax_carriers = 3\ncarrier_capex = 150\ncarrier_opex_per_year = 15"
 )
 """Operator keys of the capacitated tiny scenario: c = 1 x 10 x 1.0 x (1 - 70/140) = 5 Mb/s."""
 
@@ -36,15 +68,9 @@ def write_tiny_demand(directory: Path, busy_hour_mbps: float = 0.015) -> Path:
     H5 1.875) and one carrier carries 5 Mb/s: today alpha's E1 (H1 + H2 =
     5.25) and beta's E2 (H2 + H3 = 6) are both over capacity.
     """
-    shutil.copytree(TINY.parent, directory, dirs_exist_ok=True)
-    toml = directory / "scenario.toml"
-    text = toml.read_text(encoding="utf-8")
-    demand = (f"[demand]\nsubscriptions_per_100 = 100\nbusy_hour_mbps = {busy_hour_mbps}\n"
-              "user_mbps = 70\nkeep_service = true\n\n")
-    text = text.replace("[[operators]]", "[[operators]]\n" + TINY_CARRIER_KEYS.rstrip("\n"))
-    text = text.replace("[[operators]]", demand + "[[operators]]", 1)
-    toml.write_text(text.replace('name = "tiny"', 'name = "tiny-demand"'), encoding="utf-8")
-    return toml
+    demand = (f"subscriptions_per_100 = 100\nbusy_hour_mbps = {busy_hour_mbps}\n"
+              "user_mbps = 70\nkeep_service = true")
+    return tiny_with_demand(directory, demand, (TINY_CARRIER_KEYS, TINY_CARRIER_KEYS))
 
 
 @pytest.fixture
