@@ -90,7 +90,7 @@ def tenancy_load(data: ProblemData, plan: Plan, evaluation: Evaluation) -> Tenan
     added = np.where(active, np.maximum(carriers - np.maximum(today, 1), 0), 0)
     capacity = carriers * demand.carrier_capacity_mbps[None, :]
     load = np.where(active, np.asarray(evaluation.tenancy_load, dtype=float), np.nan)
-    carried = np.where(active, np.nan_to_num(load) * capacity, 0.0)
+    carried = np.where(active, evaluation.capacity.carried_mbps, 0.0)
     headroom = 1.0 - demand.user_mbps / demand.peak_mbps
     rate = demand.peak_mbps[None, :] * (1.0 - load * headroom[None, :])
     return TenancyLoad(carriers, today, added, capacity, carried, load, rate)
@@ -146,16 +146,24 @@ def site_load_columns(data: ProblemData, plan: Plan, evaluation: Evaluation) -> 
 
 
 def hamlet_service_columns(data: ProblemData, evaluation: Evaluation) -> pd.DataFrame:
-    """Per hamlet: ``subscriptions``, ``served_subscriptions`` (those of the
-    operators covering it) and ``unserved_operators`` (``;``-separated ids of
-    operators with subscribers there but no service)."""
+    """Per hamlet: ``subscriptions``, ``served_subscriptions`` and
+    ``unserved_operators`` (``;``-separated ids of operators with subscribers
+    there but no service).
+
+    Served subscriptions are the evaluator's: each covering operator's share
+    of the hamlet's subscriptions, times the part of its demand the plan's
+    tenancies carry (all of it unless their capacity falls short).
+    """
     demand = data.demand
-    if demand is None:
+    if demand is None or evaluation.capacity is None:
         raise ValueError("the scenario has no [demand]: its hamlets have no subscriptions")
     covering = np.asarray(evaluation.hamlet_covering_operators, dtype=bool)
     subscriptions = np.asarray(demand.subscriptions, dtype=float)
     shares = np.asarray(demand.market_share, dtype=float)
-    served = subscriptions * (covering.astype(float) @ shares)
+    need = demand.demand_mbps
+    with np.errstate(invalid="ignore", divide="ignore"):
+        carried = np.where(need > 0, evaluation.capacity.served_mbps / need, covering)
+    served = subscriptions * (np.clip(carried, 0.0, 1.0) * shares[None, :]).sum(axis=1)
     missing = ~covering & (shares > 0)[None, :] & (subscriptions > 0)[:, None]
     ops = data.operator_ids
     return pd.DataFrame({

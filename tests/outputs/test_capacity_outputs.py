@@ -97,8 +97,11 @@ def test_unserved_subscriptions_are_counted(tiny_demand) -> None:
     hamlets = frames.hamlets.set_index("hamlet_id")
     assert hamlets.loc["H4", "unserved_operators"] == "alpha;beta"
     assert hamlets.loc["H1", "unserved_operators"] == "beta"
-    assert hamlets["served_subscriptions"].sum() == pytest.approx(750)  # (700 + 800) / 2
-    assert frames.kpis.loc["unserved_subscriptions", "value"] == pytest.approx(900)
+    # Covered: (700 + 800) / 2 = 750 subscriptions, but alpha's E1 carries 5 of 5.25
+    # Mb/s and beta's E2 5 of 6: 1.25 Mb/s = 83.3 subscriptions of 0.015 Mb/s are not.
+    assert hamlets["served_subscriptions"].sum() == pytest.approx(750 - 1.25 / 0.015)
+    assert frames.kpis.loc["unserved_subscriptions", "value"] == pytest.approx(900 + 1.25 / 0.015)
+    assert frames.kpis.loc["max_load", "met"]  # the flow never loads a tenancy past 1
 
 
 def test_v1_outputs_are_unchanged(tmp_path: Path) -> None:

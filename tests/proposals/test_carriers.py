@@ -40,15 +40,16 @@ def test_carriers_and_a_shared_site_fix_the_network(data, tmp_path: Path) -> Non
     assert result.admissible, result.violations
     assert after["max_load"] == pytest.approx(0.675)
     assert after["carriers_added"] == 2 and before["carriers_added"] == 0
-    # Served: alpha H1, H2, H4, H5 (575) and beta H2-H5 (625); before 350 + 400.
-    assert before["served_subscriptions"] == pytest.approx(750)
+    # Served: alpha H1, H2, H4, H5 (575) and beta H2-H5 (625). Before: 350 + 400
+    # covered, less 0.25 + 1 Mb/s that do not fit (83.3 subscriptions of 0.015 Mb/s).
+    assert before["served_subscriptions"] == pytest.approx(750 - 1.25 / 0.015)
     assert after["served_subscriptions"] == pytest.approx(1200)
     assert after["served_share"] == pytest.approx(1200 / 1650)
     expected = 1500 + SITE_OPEX + ALPHA_TENANCY + BETA_TENANCY + 2 * CARRIER
     assert result.cost_delta == pytest.approx(expected)
     out = result.to_dict()
     assert out["demand"]["carriers_added"] == 2
-    assert out["delta"]["demand"]["served_subscriptions"] == pytest.approx(450)
+    assert out["delta"]["demand"]["served_subscriptions"] == pytest.approx(450 + 1.25 / 0.015)
     assert out["delta"]["demand"]["operators"]["beta"]["carriers_added"] == 1
     plan = result.plan
     e1, c1 = data.sites.ids.index("E1"), data.sites.ids.index("C1")
