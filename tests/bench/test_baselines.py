@@ -84,11 +84,8 @@ carries 6 and needs a second carrier (150 + 15/yr); every other repair
 """
 
 
-def test_capacitated_tiny_agrees_with_btsopt(tiny_demand) -> None:
+def test_capacitated_tiny_optimum_by_hand(tiny_demand) -> None:
     data = btsopt.read_scenario(tiny_demand)
-    reference = btsopt.solve(data, btsopt.SolveParams(time_limit=30, workers=1))
-    assert reference.status == "optimal"
-    assert reference.objective == pytest.approx(TINY_DEMAND_OPTIMUM, abs=1e-3)
     beta_e2 = data.sites.ids.index("E2"), data.operator_index("beta")
     for run, options in ((baselines.plain_highs, None), (baselines.plain_cpsat, CPSAT_OPTIONS)):
         result = run(data, time_limit=30, options=options)
