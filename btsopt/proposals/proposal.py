@@ -179,8 +179,9 @@ class Proposal:
         return len(self.changes)
 
     def counts(self) -> dict[str, int]:
-        """Rows per action."""
-        return {a: sum(c.action == a for c in self.changes) for a in PROPOSAL_ACTIONS}
+        """Rows per action (``carriers`` only when some row sets carriers)."""
+        actions = PROPOSAL_ACTIONS if self.carriers is not None else PROPOSAL_ACTIONS[:3]
+        return {a: sum(c.action == a for c in self.changes) for a in actions}
 
     def apply(self, data: ProblemData) -> Plan:
         """The outcome: today's tenancies, minus removals, plus additions.

@@ -14,7 +14,7 @@ import btsopt
 from btsopt.errors import PlanError
 from btsopt.proposals import Proposal, evaluate_proposal, read_proposal
 
-from .helpers import A, ALPHA_TENANCY, BETA_TENANCY, SITE_OPEX, TINY, write_csv
+from .helpers import ALPHA_TENANCY, BETA_TENANCY, SITE_OPEX, TINY, A, write_csv
 
 HEADER = "operator_id,site_id,action,carriers"
 CARRIER = 150 + 15 * A  # one added carrier, NPV
