@@ -7,6 +7,8 @@ import math
 import numpy as np
 
 from btsopt.data import ProblemData
+from btsopt.network.fibre import FibrePlan
+from btsopt.outputs.fibre import fibre_report_lines
 from btsopt.outputs.tables import PlanTables, build_tables
 from btsopt.result import Result
 
@@ -15,7 +17,10 @@ def _money(value: float) -> str:
     return f"{value:,.1f}" if math.isfinite(value) else "-"
 
 
-def render_report(data: ProblemData, result: Result, tables: PlanTables | None = None) -> str:
+def render_report(
+    data: ProblemData, result: Result, fibre: FibrePlan | None = None,
+    tables: PlanTables | None = None,
+) -> str:
     """Markdown report of a solve.
 
     Parameters
@@ -24,6 +29,8 @@ def render_report(data: ProblemData, result: Result, tables: PlanTables | None =
         The problem.
     result
         The solve's result.
+    fibre
+        The fibre plan (``[network]``): adds its section.
     tables
         The plan's tables, when already built (only a scenario with
         ``[demand]`` needs them: its section on load and service).
@@ -109,6 +116,8 @@ def render_report(data: ProblemData, result: Result, tables: PlanTables | None =
     if data.demand is not None and ev.demand is not None:
         tables = tables if tables is not None else build_tables(data, result)
         lines += _demand_section(data, tables)
+    if fibre is not None:
+        lines += fibre_report_lines(data, fibre)
     if result.levels:
         lines += ["## Solve", "", "| level | status | value | bound |", "|---|---|---|---|"]
         for level in result.levels:
