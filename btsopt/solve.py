@@ -242,13 +242,16 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     linear = model.linear
     progress.ratio_of = lambda vector: _shared_ratio(model, vector)
     values = None if hint is None else model.solution(hint)
+    cover_bound = -math.inf
     if values is None and model.capacity is not None and params.backend == "core":
-        # The exact backend on a capacitated model, from a plan that carries the demand.
-        start_plan = capacity_start(data, coverage, model, BackendParams(
+        # The exact backend on a capacitated model, from a plan that carries the
+        # demand; the bound without [demand] holds for it too (see CapacityStart).
+        found = capacity_start(data, coverage, model, BackendParams(
             time_limit=params.time_limit, seed=params.seed, workers=params.workers,
             gap=params.gap, progress=progress))
-        if start_plan is not None and evaluate(data, start_plan).admissible:
-            values = model.solution(start_plan)
+        cover_bound = found.bound if len(model.levels) == 1 else -math.inf
+        if found.plan is not None and evaluate(data, found.plan).admissible:
+            values = model.solution(found.plan)
     levels: list[dict[str, Any]] = []
     outcome: BackendResult | None = None
     all_exact = True
@@ -273,6 +276,8 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
             outcome = solve_core(model, data, backend_params, values)
         else:
             outcome = backend(level_model, backend_params, values)
+        if last and outcome.has_solution and cover_bound > outcome.bound:
+            outcome = replace(outcome, bound=cover_bound)
         levels.append({
             "level": level.name, "status": outcome.status,
             "value": outcome.objective if outcome.has_solution else None,

@@ -201,8 +201,11 @@ def test_start_heuristic_carries_the_demand(tmp_path: Path) -> None:
 
     data = _tiny(tmp_path / "s", 0.5)
     coverage = compute_coverage(data)
-    plan = capacity_start(data, coverage, build_model(data, coverage),
-                          BackendParams(time_limit=10))
+    found = capacity_start(data, coverage, build_model(data, coverage),
+                           BackendParams(time_limit=10))
+    # The bound is the optimum without [demand].
+    assert found.bound == pytest.approx(5826.0488, abs=1e-3)
+    plan = found.plan
     assert plan is not None
     evaluation = evaluate(data, plan)
     assert evaluation.admissible

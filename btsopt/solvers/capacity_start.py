@@ -3,16 +3,16 @@
 1. The plan of the same scenario without ``[demand]`` (the core, a share of
    the time), plus, under keep_service, today's tenancies back where it
    dropped them.
-2. Every tenancy at ``max_carriers``; while an operator's demand does not
-   fit (max flow, :func:`btsopt.evaluation.capacity.max_flow_split`), add the
-   tenancy of that operator with the least cost per Mb/s of unplaced demand
-   it reaches (a new site's cost counts when the site is not active yet).
-3. Carriers back down to what the split with the least highest load needs
-   (``ceil(carried / c_k)``, at least 1), then one fewer on each tenancy, the
-   most idle first, while the operator's demand still fits.
+2. Per operator, a greedy split: covered hamlets, most constrained first, go
+   to the reaching tenancies with the most room (each counted at
+   ``max_carriers``); a hamlet that does not fit gets the cheapest usable
+   tenancy reaching it (its site's cost counts when the site is not active).
+3. Carriers = ``ceil(load / c_k)`` (at least 1), then one fewer on each
+   tenancy, the most idle first, while the operator's demand still fits (a
+   max flow, :func:`btsopt.evaluation.capacity.max_flow_split`).
 
 Carriers come before sites: a tenancy is added only once every tenancy
-reaching the unplaced demand is at ``max_carriers``. The plan is a start for
+reaching the hamlet is full at ``max_carriers``. The plan is a start for
 an exact backend; the caller checks it with the evaluator.
 """
 
@@ -43,16 +43,13 @@ class CapacityStartParams:
         Share of the time limit given to the plan without ``[demand]``.
     max_cover_seconds
         Cap on that time.
-    max_rounds
-        Repair rounds before it gives up.
-    batch
-        Most tenancies one round adds per operator.
+    trim_seconds
+        Time for taking carriers off tenancies one at a time (a max flow each).
     """
 
     cover_share: float = 0.25
     max_cover_seconds: float = 20.0
-    max_rounds: int = 100
-    batch: int = 25
+    trim_seconds: float = 5.0
 
 
 def _reach(coverage: Coverage, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -63,46 +60,59 @@ def _reach(coverage: Coverage, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return block.row, site, op
 
 
-def _unplaced(data: ProblemData, coverage: Coverage, x: np.ndarray,
-              carriers: np.ndarray, balanced: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Per (hamlet, operator) Mb/s left over, and per tenancy Mb/s carried
-    (``balanced``: in a split with the least highest load)."""
+def _unplaced_operator(data: ProblemData, coverage: Coverage, x: np.ndarray,
+                       carriers: np.ndarray, k: int) -> np.ndarray:
+    """Per hamlet, operator k's Mb/s left over by the plan's tenancies and carriers."""
     demand = data.demand
     assert demand is not None
-    d = demand.demand_mbps
-    c = demand.carrier_capacity_mbps
-    hamlet, site, op = _reach(coverage, x)
-    left = np.zeros(d.shape)
-    carried = np.zeros(x.shape)
-    for k in range(data.num_operators):
-        mine = np.flatnonzero((op == k) & (d[hamlet, k] > 0))
-        if mine.size == 0:
-            continue
-        _, flow, unplaced = max_flow_split(d[:, k], hamlet[mine], site[mine],
-                                           carriers[:, k] * c[k], reduce=not balanced)
-        left[:, k] = unplaced
-        np.add.at(carried[:, k], site[mine], flow)
-    return left, carried
+    d = demand.demand_mbps[:, k]
+    mine = np.zeros_like(x)
+    mine[:, k] = x[:, k]
+    hamlet, site, _ = _reach(coverage, mine)
+    keep = d[hamlet] > 0
+    _, _, unplaced = max_flow_split(d, hamlet[keep], site[keep],
+                                    carriers[:, k] * demand.carrier_capacity_mbps[k])
+    return unplaced
 
 
 def _cover_plan(data: ProblemData, coverage: Coverage, params: BackendParams,
-                settings: CapacityStartParams) -> np.ndarray | None:
+                settings: CapacityStartParams) -> tuple[np.ndarray | None, float]:
+    """The plan without [demand] and the core's lower bound on its cost."""
     plain = replace(data, demand=None)
     model = build_model(plain, coverage)
     if len(model.levels) != 1:
-        return None
+        return None, -math.inf
     seconds = min(settings.cover_share * params.time_limit, settings.max_cover_seconds)
     result = solve_core(model, plain, replace(params, time_limit=seconds))
     if not result.has_solution:
-        return None
-    return model.plan(result.values).tenancies.copy()
+        return None, result.bound
+    return model.plan(result.values).tenancies.copy(), result.bound
+
+
+@dataclass(frozen=True, eq=False)
+class CapacityStart:
+    """What :func:`capacity_start` found.
+
+    Attributes
+    ----------
+    plan
+        A plan that carries the demand, or ``None`` when the repair failed.
+    bound
+        A lower bound on the capacitated optimum: the core's bound on the
+        scenario without ``[demand]``. Valid because every capacitated plan
+        meets all of that scenario's rules and carriers cost nothing less
+        than 0 (``-inf`` when unknown).
+    """
+
+    plan: Plan | None
+    bound: float
 
 
 def capacity_start(
     data: ProblemData, coverage: Coverage, model: SitingModel, params: BackendParams,
     settings: CapacityStartParams | None = None,
-) -> Plan | None:
-    """A plan that carries the demand, or ``None`` when the repair fails.
+) -> CapacityStart:
+    """A plan that carries the demand (``None`` when the repair fails), and a bound.
 
     Parameters
     ----------
@@ -120,10 +130,9 @@ def capacity_start(
     settings = settings or CapacityStartParams()
     demand = data.demand
     assert demand is not None and model.capacity is not None
-    start = time.perf_counter()
-    x = _cover_plan(data, coverage, params, settings)
+    x, bound = _cover_plan(data, coverage, params, settings)
     if x is None:
-        return None
+        return CapacityStart(None, bound)
     usable = model.x_index >= 0
     if demand.keep_service:
         x |= data.tenancies & usable
@@ -138,69 +147,80 @@ def capacity_start(
     carrier_cost = demand.carrier_cost_npv(data.economics)
     room_left = data.sites.max_tenants - x.sum(axis=1)
 
-    for _ in range(settings.max_rounds):
-        if time.perf_counter() - start > params.time_limit / 2:
-            return None
-        carriers = np.where(x, max_n, 0)
-        left, _ = _unplaced(data, coverage, x, carriers)
-        if not (left > 1e-6).any():
-            break
-        # Candidates: tenancies not in the plan that reach unplaced demand; one
-        # per short operator and round (operators do not share capacity).
-        gain = np.column_stack([coverage.for_operator(k).T @ left[:, k]
-                                for k in range(data.num_operators)])
-        cost = (pair_cost + np.where(x.any(axis=1), 0.0, site_cost)[:, None]
-                + (max_n - 1) * carrier_cost[None, :])
-        added = False
-        for k in np.flatnonzero((left > 1e-6).any(axis=0)):
-            candidate = usable[:, k] & ~x[:, k] & (gain[:, k] > 0) & (room_left > 0)
-            if not candidate.any():
-                continue
-            useful = np.where(candidate, np.minimum(gain[:, k], max_n[0, k] * c[k]), 1.0)
-            score = np.where(candidate, cost[:, k] / useful, math.inf)
-            # As many of the best as the unplaced demand could fill (they may
-            # overlap: the next round sees what is still short).
-            batch = math.ceil(left[:, k].sum() / (max_n[0, k] * c[k]))
-            best = np.argsort(score, kind="stable")[: min(batch, settings.batch,
-                                                          int(candidate.sum()))]
-            for j in best:
-                if room_left[j] > 0:
-                    x[j, k] = True
-                    room_left[j] -= 1
-                    added = True
-        if not added:
-            return None
-    else:
-        return None
-
-    # Carriers down to what the carried traffic needs.
-    carriers = np.where(x, max_n, 0)
-    _, carried = _unplaced(data, coverage, x, carriers, balanced=True)
-    needed = np.ceil(carried / c[None, :] - 1e-9).astype(np.int64)
-    carriers = np.where(x, np.clip(needed, 1, max_n), 0)
-    # The least-max-load split balances only the busiest tenancies: try one
-    # carrier fewer on each other one, the most idle first, while it still fits.
-    slack = np.where(carriers > 1, carriers - carried / c[None, :], -np.inf)
+    loads = np.zeros(x.shape)
+    for k in range(data.num_operators):
+        cost = pair_cost[:, k] + np.where(x.any(axis=1), 0.0, site_cost) + (
+            (max_n[0, k] - 1) * carrier_cost[k])
+        if not _assign_operator(data, coverage, x, loads, room_left, cost, k):
+            return CapacityStart(None, bound)
+    carriers = np.where(x, np.clip(np.ceil(loads / c[None, :] - 1e-9), 1, max_n), 0)
+    carriers = carriers.astype(np.int64)
+    # Fewer carriers where a better split allows: one fewer on each tenancy, the
+    # most idle first, while the operator's demand still fits (max flow).
+    slack = np.where(carriers > 1, carriers - loads / c[None, :], -np.inf)
+    trim_start = time.perf_counter()
     for flat in np.argsort(-slack, axis=None, kind="stable"):
         j, k = np.unravel_index(int(flat), x.shape)
-        if slack[j, k] < 1e-9 or time.perf_counter() - start > params.time_limit / 2:
+        if slack[j, k] < 1e-9 or time.perf_counter() - trim_start > settings.trim_seconds:
             break
         carriers[j, k] -= 1
         if (_unplaced_operator(data, coverage, x, carriers, k) > 1e-6).any():
             carriers[j, k] += 1
-    return Plan(x, carriers)
+    return CapacityStart(Plan(x, carriers), bound)
 
 
-def _unplaced_operator(data: ProblemData, coverage: Coverage, x: np.ndarray,
-                       carriers: np.ndarray, k: int) -> np.ndarray:
-    """Per hamlet, operator k's Mb/s left over."""
+def _assign_operator(
+    data: ProblemData, coverage: Coverage, x: np.ndarray, loads: np.ndarray,
+    room_left: np.ndarray, cost: np.ndarray, k: int,
+) -> bool:
+    """Assign operator k's covered demand to its tenancies, adding tenancies where
+    the reaching ones are full (in place); False when some demand cannot go.
+
+    Hamlets go most constrained first (fewest reaching tenancies, then most
+    demand), each to its reaching tenancies with the most room left, split
+    when one is not enough. A hamlet no plan tenancy can take gets the usable
+    tenancy reaching it with the least cost (pair, its site if not active yet,
+    carriers up to the maximum), whose newly covered hamlets join the queue.
+    """
     demand = data.demand
     assert demand is not None
     d = demand.demand_mbps[:, k]
-    mine = np.zeros_like(x)
-    mine[:, k] = x[:, k]
-    hamlet, site, _ = _reach(coverage, mine)
-    keep = d[hamlet] > 0
-    _, _, unplaced = max_flow_split(d, hamlet[keep], site[keep],
-                                    carriers[:, k] * demand.carrier_capacity_mbps[k])
-    return unplaced
+    full = demand.max_carriers[k] * demand.carrier_capacity_mbps[k]
+    reach = coverage.for_operator(k).tocsr()          # hamlets x sites
+    by_site = reach.T.tocsr()                          # sites x hamlets
+    usable = np.isfinite(cost)
+    room = np.where(x[:, k], full, 0.0)
+    covered = np.asarray(reach @ x[:, k].astype(float)).ravel() > 0
+    queue = list(np.flatnonzero(covered & (d > 0)))
+    count = np.diff(reach.indptr)
+    queue.sort(key=lambda i: (count[i], -d[i], i))
+    position = 0
+    while position < len(queue):
+        i = int(queue[position])
+        position += 1
+        sites = reach.indices[reach.indptr[i]:reach.indptr[i + 1]]
+        mine = sites[x[sites, k]]
+        need = d[i]
+        if room[mine].sum() < need - 1e-9:
+            options = sites[usable[sites] & ~x[sites, k] & (room_left[sites] > 0)]
+            if options.size == 0:
+                return False
+            j = int(options[np.argmin(cost[options])])
+            x[j, k] = True
+            room_left[j] -= 1
+            room[j] = full
+            new = by_site.indices[by_site.indptr[j]:by_site.indptr[j + 1]]
+            new = new[~covered[new] & (d[new] > 0)]
+            covered[new] = True
+            queue.extend(int(h) for h in new)
+            mine = sites[x[sites, k]]
+            if room[mine].sum() < need - 1e-9:
+                return False
+        for j in mine[np.argsort(-room[mine], kind="stable")]:
+            take = min(room[j], need)
+            room[j] -= take
+            loads[j, k] += take
+            need -= take
+            if need <= 1e-12:
+                break
+    return True
