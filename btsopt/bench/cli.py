@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from btsopt.errors import ScenarioError
+from btsopt.solvers.core import CoreSettings
 
 
 def _split(values: list[str]) -> list[str]:
@@ -40,7 +41,12 @@ def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[st
         "plain-cpsat" = { linearization_level = 2 }   # for one solver only
         "btsopt:cpsat" = { linearization_level = 2 }
 
-    ``threads`` and ``gap`` in a table set the run's threads and stopping gap.
+        [no-lns.core.lns]              # the core's settings (btsopt solvers only)
+        enabled = false
+
+    ``threads`` and ``gap`` in a table set the run's threads and stopping gap;
+    a ``core`` sub-table is checked here (unknown keys and bad values are
+    errors naming the file and the key).
     """
     if path is None:
         return {"default": dict(params)}
@@ -56,6 +62,15 @@ def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[st
         if not isinstance(table, dict):
             raise ScenarioError("every top-level entry must be a [settings] table", file=path,
                                 column=name)
+        if "core" in table:
+            if not isinstance(table["core"], dict):
+                raise ScenarioError("must be a table of the core's settings", file=path,
+                                    column=f"{name}.core")
+            try:
+                CoreSettings.from_dict(table["core"], file=path)
+            except ScenarioError as exc:
+                raise ScenarioError(exc.message, file=path,
+                                    column=f"{name}.core.{exc.column}") from None
         settings[name] = {**table, **params}
     if not settings:
         raise ScenarioError("no settings tables", file=path)

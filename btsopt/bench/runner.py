@@ -31,6 +31,7 @@ from typing import Any
 
 from btsopt.bench.instances import Instance, benchmarks_dir, load_problem, repo_root
 from btsopt.errors import ScenarioError
+from btsopt.solvers.core import CoreSettings
 
 BASELINE_NAMES: tuple[str, ...] = ("plain-highs", "plain-cpsat")
 KILLED, ERROR = "killed", "error"
@@ -44,6 +45,9 @@ RECORD_FIELDS: tuple[str, ...] = (
 
 # Options a settings table may set that are run parameters, not backend options.
 _RUN_KEYS = ("threads", "gap")
+CORE_KEY = "core"
+"""A settings table's ``core`` sub-table: :class:`~btsopt.solvers.core.CoreSettings`
+for the ``btsopt:*`` solvers (``[NAME.core.lns]`` / ``enabled = false``)."""
 
 
 @dataclass(frozen=True)
@@ -162,9 +166,10 @@ def execute(task: RunTask) -> dict[str, Any]:
     if task.solver.startswith("btsopt:"):
         from btsopt.solve import SolveParams, solve
 
+        core = CoreSettings.from_dict(options.pop(CORE_KEY, {}))
         params = SolveParams(
             backend=task.solver.split(":", 1)[1], time_limit=task.time_limit, seed=task.seed,
-            workers=threads, gap=gap, options=options,
+            workers=threads, gap=gap, options=options, core=core,
         )
         start = time.perf_counter()
         result = solve(data, params)
@@ -245,7 +250,8 @@ def make_tasks(
     """The cross product, instance-major (so rows of one instance come together).
 
     ``settings`` maps a settings name to its options; a nested table whose key
-    is a solver name holds options for that solver only.
+    is a solver name holds options for that solver only; a nested ``core``
+    table holds the core's settings for the ``btsopt:*`` solvers.
     """
     solvers, seeds = list(solvers), list(seeds)
     for solver in solvers:
@@ -255,6 +261,8 @@ def make_tasks(
         for solver in solvers:
             for name, table in settings.items():
                 options = {k: v for k, v in table.items() if not isinstance(v, dict)}
+                if isinstance(table.get(CORE_KEY), dict) and solver.startswith("btsopt:"):
+                    options[CORE_KEY] = table[CORE_KEY]
                 options.update(table.get(solver, {}) if isinstance(table.get(solver), dict)
                                else {})
                 for seed in seeds:
