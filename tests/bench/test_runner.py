@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from btsopt.bench.cli import load_settings
 from btsopt.bench.instances import ORLIB, SCENARIO, Instance, resolve_instances
 from btsopt.bench.plot import plot_csv
 from btsopt.bench.runner import (
     RECORD_FIELDS,
     RunTask,
     execute,
+    load_settings,
     make_tasks,
     run_sweep,
     summarize,

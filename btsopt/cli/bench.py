@@ -14,12 +14,28 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from btsopt.bench.instances import instance_sets, load_best_known, resolve_instances
+from btsopt.bench.plot import DEFAULT_THRESHOLDS, performance_profile
+from btsopt.bench.runner import (
+    TABLE_HEADER,
+    available_solvers,
+    format_row,
+    format_summary,
+    load_settings,
+    machine_info,
+    make_tasks,
+    read_runs,
+    run_sweep,
+    summarize,
+    write_csv,
+    write_json,
+)
+from btsopt.cli.common import parse_params
 from btsopt.errors import ScenarioError
-from btsopt.solvers.core import CoreSettings
+from btsopt.solve import DEFAULT_BACKEND
 
 
 def _split(values: list[str]) -> list[str]:
@@ -27,60 +43,8 @@ def _split(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Named settings: the tables of a TOML file, plus ``--param`` values in each.
-
-    A file looks like::
-
-        [default]                      # no options: each solver's defaults
-
-        [no-presolve]
-        presolve = "off"               # handed to every solver of the sweep
-
-        [lp2]
-        "plain-cpsat" = { linearization_level = 2 }   # for one solver only
-        "btsopt:cpsat" = { linearization_level = 2 }
-
-        [no-lns.core.lns]              # the core's settings (btsopt solvers only)
-        enabled = false
-
-    ``threads`` and ``gap`` in a table set the run's threads and stopping gap;
-    a ``core`` sub-table is checked here (unknown keys and bad values are
-    errors naming the file and the key).
-    """
-    if path is None:
-        return {"default": dict(params)}
-    try:
-        with open(path, "rb") as handle:
-            doc = tomllib.load(handle)
-    except OSError as exc:
-        raise ScenarioError(f"cannot read settings: {exc.strerror}", file=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"invalid TOML: {exc}", file=path) from None
-    settings = {}
-    for name, table in doc.items():
-        if not isinstance(table, dict):
-            raise ScenarioError("every top-level entry must be a [settings] table", file=path,
-                                column=name)
-        if "core" in table:
-            if not isinstance(table["core"], dict):
-                raise ScenarioError("must be a table of the core's settings", file=path,
-                                    column=f"{name}.core")
-            try:
-                CoreSettings.from_dict(table["core"], file=path)
-            except ScenarioError as exc:
-                raise ScenarioError(exc.message, file=path,
-                                    column=f"{name}.core.{exc.column}") from None
-        settings[name] = {**table, **params}
-    if not settings:
-        raise ScenarioError("no settings tables", file=path)
-    return settings
-
-
 def _default_solver() -> str:
     """btsopt with its default backend."""
-    from btsopt.solve import DEFAULT_BACKEND
-
     return f"btsopt:{DEFAULT_BACKEND}"
 
 
@@ -102,21 +66,6 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from btsopt.bench.instances import instance_sets, load_best_known, resolve_instances
-    from btsopt.bench.runner import (
-        TABLE_HEADER,
-        available_solvers,
-        format_row,
-        format_summary,
-        machine_info,
-        make_tasks,
-        run_sweep,
-        summarize,
-        write_csv,
-        write_json,
-    )
-    from btsopt.cli import parse_params
-
     if args.list:
         for name, members in instance_sets().items():
             print(f"{name:<10} {' '.join(members) if members else '(none here)'}")
@@ -164,16 +113,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         write_json(rows, args.json, meta)
     if args.plot:
-        from btsopt.bench.plot import performance_profile
-
         performance_profile(rows, args.plot)
     return 0
 
 
 def cmd_bench_plot(args: argparse.Namespace) -> int:
-    from btsopt.bench.plot import DEFAULT_THRESHOLDS, performance_profile
-    from btsopt.bench.runner import read_runs
-
     rows = [row for spec in args.csv for row in read_runs(spec)]
     if not rows:
         raise ScenarioError("no runs in the CSV file(s)")
@@ -183,7 +127,7 @@ def cmd_bench_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_bench_parser(subparsers) -> None:
+def add_parsers(subparsers) -> None:
     """Add ``bench`` and ``bench-plot`` to the ``btsopt`` command line."""
     p = subparsers.add_parser(
         "bench", help="benchmark solvers on instances (each run in a fresh process)",
@@ -202,7 +146,9 @@ def add_bench_parser(subparsers) -> None:
                    help="solver seeds (default 0)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option handed to every run (SolveParams.options)")
-    p.add_argument("--settings", metavar="FILE", help="TOML file of named settings tables")
+    p.add_argument("--settings", metavar="FILE",
+                   help="TOML file of named settings tables; a [NAME.core] sub-table holds the "
+                        "core's settings (see btsopt settings)")
     p.add_argument("--threads", type=int, default=1,
                    help="solver threads per run (default 1, for clean timings)")
     p.add_argument("--gap", type=float, default=1e-4, help="relative gap to stop at")
