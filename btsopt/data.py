@@ -170,6 +170,170 @@ class Sites:
         return len(self.ids)
 
 
+EDGE_KINDS: tuple[str, ...] = ("road", "aerial", "duct")
+"""Kinds of ground-network edge, in the order of the codes in ``NetworkData.edge_kind``."""
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkData:
+    """The ground network of ``[network]`` (scenario format v2), as a graph.
+
+    Built once on reading (:mod:`btsopt.reading.network`): nodes are the lines'
+    vertices with points within 1 m merged, edges are the lines' segments.
+    ``backhaul`` is derived data, like a resolved default: the model and the
+    evaluator both add it to a built candidate's cost.
+
+    Attributes
+    ----------
+    node_lon, node_lat
+        Node positions (degrees).
+    edge_from, edge_to
+        End nodes of each edge (one per line segment).
+    edge_kind
+        Indices into ``EDGE_KINDS``.
+    edge_length_km
+        Length (``length_m`` of its line shared over its segments, else haversine).
+    edge_fibre
+        Whether the edge already carries fibre.
+    edge_line
+        The 0-based feature (GeoJSON) or row (CSV) each edge comes from.
+    fibre_node
+        Nodes on today's fibre network (ends of fibre edges, nodes nearest a fibre point).
+    site_node, site_drop_km, hamlet_node, hamlet_drop_km
+        The node each site and hamlet attaches to, and the straight drop's length.
+    hamlet_ftth
+        Hamlets with fibre today (column ``ftth`` or a node on the fibre network).
+    cost_per_km
+        New fibre per km along each edge kind, in ``EDGE_KINDS`` order.
+    drop_cost_per_km, microwave_capex, ftth_target
+        As in ``[network]``.
+    fibre_cost
+        Per site: drop + least-cost path to the fibre network (``inf`` if none).
+    backhaul
+        Per site: ``b_j = min(fibre_cost, microwave_capex)``, 0 for existing sites.
+    edges_file
+        The edge file, named in messages and outputs.
+    """
+
+    node_lon: np.ndarray
+    node_lat: np.ndarray
+    edge_from: np.ndarray
+    edge_to: np.ndarray
+    edge_kind: np.ndarray
+    edge_length_km: np.ndarray
+    edge_fibre: np.ndarray
+    edge_line: np.ndarray
+    fibre_node: np.ndarray
+    site_node: np.ndarray
+    site_drop_km: np.ndarray
+    hamlet_node: np.ndarray
+    hamlet_drop_km: np.ndarray
+    hamlet_ftth: np.ndarray
+    cost_per_km: tuple[float, float, float] = (300.0, 80.0, 20.0)
+    drop_cost_per_km: float = 300.0
+    microwave_capex: float = 250.0
+    ftth_target: float = 1.0
+    fibre_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    backhaul: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    edges_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        for attr in (
+            "node_lon", "node_lat", "edge_from", "edge_to", "edge_kind", "edge_length_km",
+            "edge_fibre", "edge_line", "fibre_node", "site_node", "site_drop_km",
+            "hamlet_node", "hamlet_drop_km", "hamlet_ftth", "fibre_cost", "backhaul",
+        ):
+            object.__setattr__(self, attr, _frozen(getattr(self, attr)))
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.node_lon)
+
+    @property
+    def edge_cost(self) -> np.ndarray:
+        """Cost of new fibre along each edge: length x its kind's cost per km."""
+        return self.edge_length_km * np.asarray(self.cost_per_km)[self.edge_kind]
+
+    @property
+    def fibre_sites(self) -> np.ndarray:
+        """Candidate sites whose backhaul is fibre (cheaper than microwave)."""
+        return np.isfinite(self.fibre_cost) & (self.fibre_cost < self.microwave_capex)
+
+
+@dataclass(frozen=True, eq=False)
+class Demand:
+    """Traffic and carrier capacity (``[demand]``, scenario format v2), defaults resolved.
+
+    Per-operator arrays are indexed like ``ProblemData.operators``; every
+    array is read-only.
+
+    Attributes
+    ----------
+    subscriptions_per_100
+        Mobile broadband subscriptions per 100 people.
+    busy_hour_mbps
+        Mean busy-hour traffic of one subscription, Mb/s.
+    user_mbps
+        Mean download rate a user must get in the busy hour, Mb/s.
+    keep_service
+        Every (hamlet, operator) pair covered today stays covered.
+    subscriptions
+        (hamlets,) subscriptions of each hamlet.
+    market_share
+        (operators,) share of the subscriptions; the sum is at most 1.
+    sectors, carrier_mhz, spectral_efficiency, peak_mbps
+        (operators,) what one carrier of a tenancy is made of.
+    max_carriers
+        (operators,) carriers one tenancy can hold.
+    carrier_capex, carrier_opex_per_year
+        (operators,) cost of one carrier added to one tenancy.
+    carriers_today
+        (sites x operators) carriers installed today; 0 where no tenancy.
+    """
+
+    subscriptions_per_100: float
+    busy_hour_mbps: float
+    user_mbps: float
+    keep_service: bool
+    subscriptions: np.ndarray
+    market_share: np.ndarray
+    sectors: np.ndarray
+    carrier_mhz: np.ndarray
+    spectral_efficiency: np.ndarray
+    peak_mbps: np.ndarray
+    max_carriers: np.ndarray
+    carrier_capex: np.ndarray
+    carrier_opex_per_year: np.ndarray
+    carriers_today: np.ndarray
+
+    def __post_init__(self) -> None:
+        for attr in (
+            "subscriptions", "market_share", "sectors", "carrier_mhz", "spectral_efficiency",
+            "peak_mbps", "max_carriers", "carrier_capex", "carrier_opex_per_year",
+            "carriers_today",
+        ):
+            object.__setattr__(self, attr, _frozen(getattr(self, attr)))
+
+    @property
+    def demand_mbps(self) -> np.ndarray:
+        """(hamlets x operators) busy-hour demand D[i, k], Mb/s."""
+        return np.outer(self.subscriptions, self.market_share) * self.busy_hour_mbps
+
+    @property
+    def carrier_capacity_mbps(self) -> np.ndarray:
+        """(operators,) c_k: what one carrier carries while users still get ``user_mbps``.
+
+        A processor-sharing cell gives its users ``peak x (1 - load)`` on
+        average, so the load may reach ``1 - user_mbps / peak_mbps``.
+        """
+        return (self.sectors * self.carrier_mhz * self.spectral_efficiency
+                * (1.0 - self.user_mbps / self.peak_mbps))
+
+    def carrier_cost_npv(self, economics: Economics) -> np.ndarray:
+        """(operators,) NPV of one added carrier: capex plus opex over the horizon."""
+        return self.carrier_capex + self.carrier_opex_per_year * economics.annuity_factor
+
+
 @dataclass(frozen=True, eq=False)
 class ProblemData:
     """A validated scenario: the single input of coverage, model and solvers.
@@ -189,6 +353,9 @@ class ProblemData:
     forced_tenancies, forbidden_tenancies
         Optional (sites x operators) masks of tenancies every plan must have
         or must not have (a proposal's decisions locked in); ``None``: none.
+    demand
+        ``[demand]`` (scenario format v2): traffic and carrier capacity;
+        ``None`` for a v1 scenario, whose plans ignore traffic.
     """
 
     name: str
@@ -207,7 +374,8 @@ class ProblemData:
     explicit_coverage: sparse.csr_matrix | None = None
     forced_tenancies: np.ndarray | None = None
     forbidden_tenancies: np.ndarray | None = None
-
+    demand: Demand | None = None
+    network: NetworkData | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenancies", _frozen(self.tenancies))
