@@ -1,14 +1,11 @@
-"""Set-covering benchmark families built from their definitions (seeded, cached by the caller).
+"""Set-covering instances in OR-Library row format, generated or built from a definition.
 
-Three families beside OR-Library's own files, each written as an OR-Library
-row-format file (``m n``, the column costs, then per row its count and its
-1-based columns) so that every solver reads them the same way:
-
+* **scpnrg/scpnrh-shaped** (:func:`generate_set_cover`): random weighted
+  instances shaped like Beasley's scpnrg/scpnrh classes.
 * **rail-shaped** (:func:`rail_instance`): shaped like Beasley's rail507 /
   rail516 / rail582 crew-scheduling instances: about 500 rows (trips), 50,000
   to 60,000 columns (duties), each covering 5 to 10 trips close together in
-  time, costing 1 or 2. Unit-ish costs and many near-duplicate columns make
-  the LP bound tight and the search hard.
+  time, costing 1 or 2: near-unicost, with many near-duplicate columns.
 * **scpcyc** (:func:`cycle_instance`): the unicost combinatorial family of
   Beasley's OR-Library: the columns are the edges of the n-dimensional
   hypercube, the rows its 4-cycles; a cover picks edges so that every 4-cycle
@@ -30,6 +27,46 @@ from scipy import sparse
 
 from btsopt.data import ProblemData
 from btsopt.radio import compute_coverage
+
+
+def generate_set_cover(
+    rows: int, cols: int, density: float, seed: int, out_path: str | Path,
+    max_cost: int = 100,
+) -> Path:
+    """Write a random weighted set-covering instance in OR-Library row format.
+
+    Shaped like Beasley's scpnrg/scpnrh classes (1000 rows x 10000 columns,
+    2% and 5% density, costs 1..100): every column covers at least one row and
+    every row at least two columns.
+
+    Parameters
+    ----------
+    rows, cols
+        Instance size.
+    density
+        Share of nonzeros in the rows x columns matrix.
+    seed
+        Seed of ``numpy.random.default_rng``: the same seed writes the same file.
+    out_path
+        The file to write.
+    max_cost
+        Costs are drawn uniformly from 1..max_cost.
+    """
+    rng = np.random.default_rng(seed)
+    per_row = np.maximum(rng.binomial(cols, density, size=rows), 2)
+    members = [np.sort(rng.choice(cols, size=int(k), replace=False)) for k in per_row]
+    covered = np.zeros(cols, dtype=bool)
+    for m in members:
+        covered[m] = True
+    # Columns no row picked get one random row, so that every column is useful.
+    for col in np.flatnonzero(~covered):
+        row = int(rng.integers(rows))
+        members[row] = np.unique(np.append(members[row], col))
+    costs = rng.integers(1, max_cost + 1, size=cols)
+    indptr = np.cumsum([0] + [m.size for m in members])
+    matrix = sparse.csr_matrix(
+        (np.ones(indptr[-1], dtype=np.int8), np.concatenate(members), indptr), shape=(rows, cols))
+    return write_orlib(costs, matrix, out_path)
 
 RAIL_ROWS = 500
 """Trips of a rail-shaped instance (rail507/516/582 have 507 to 582)."""

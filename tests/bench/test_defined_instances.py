@@ -10,7 +10,7 @@ import pytest
 
 from btsopt import SolveParams, read_orlib, read_scenario, solve
 from btsopt.bench.instances import ORLIB, instance_sets, resolve_instances
-from btsopt.bench.setcover import cycle_instance, location_instance, rail_instance, write_orlib
+from btsopt.generate import cycle_instance, location_instance, rail_instance, write_orlib
 from btsopt.reading.orlib import read_orlib_instance
 
 from .conftest import TINY
