@@ -30,7 +30,7 @@ from btsopt.model import SitingModel, build_model
 from btsopt.plan import Plan
 from btsopt.radio import Coverage
 from btsopt.solvers.base import BackendParams
-from btsopt.solvers.core import solve_core
+from btsopt.solvers.core import CoreSettings, solve_core
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,15 @@ def _unplaced_operator(data: ProblemData, coverage: Coverage, x: np.ndarray,
 
 
 def _cover_plan(data: ProblemData, coverage: Coverage, params: BackendParams,
-                settings: CapacityStartParams) -> tuple[np.ndarray | None, float]:
+                settings: CapacityStartParams,
+                core: CoreSettings | None) -> tuple[np.ndarray | None, float]:
     """The plan without [demand] and the core's lower bound on its cost."""
     plain = replace(data, demand=None)
     model = build_model(plain, coverage)
     if len(model.levels) != 1:
         return None, -math.inf
     seconds = min(settings.cover_share * params.time_limit, settings.max_cover_seconds)
-    result = solve_core(model, plain, replace(params, time_limit=seconds))
+    result = solve_core(model, plain, replace(params, time_limit=seconds), None, core)
     if not result.has_solution:
         return None, result.bound
     return model.plan(result.values).tenancies.copy(), result.bound
@@ -111,6 +112,7 @@ class CapacityStart:
 def capacity_start(
     data: ProblemData, coverage: Coverage, model: SitingModel, params: BackendParams,
     settings: CapacityStartParams | None = None,
+    core: CoreSettings | None = None,
 ) -> CapacityStart:
     """A plan that carries the demand (``None`` when the repair fails), and a bound.
 
@@ -126,11 +128,13 @@ def capacity_start(
         The backend's settings (time limit, seed, workers).
     settings
         The heuristic's own settings.
+    core
+        The core's settings for the plan without ``[demand]``.
     """
     settings = settings or CapacityStartParams()
     demand = data.demand
     assert demand is not None and model.capacity is not None
-    x, bound = _cover_plan(data, coverage, params, settings)
+    x, bound = _cover_plan(data, coverage, params, settings, core)
     if x is None:
         return CapacityStart(None, bound)
     usable = model.x_index >= 0
