@@ -289,6 +289,7 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     progress.ratio_of = lambda vector: _shared_ratio(model, vector)
     values = None if hint is None else model.solution(hint)
     cover_bound = -math.inf
+    start_plan = None
     if values is None and model.capacity is not None and params.backend == "core":
         # The exact backend on a capacitated model, from a plan that carries the
         # demand; the bound without [demand] holds for it too (see CapacityStart).
@@ -296,8 +297,10 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
             time_limit=params.time_limit, seed=params.seed, workers=params.workers,
             gap=params.gap, progress=progress), core=params.core)
         cover_bound = found.bound if len(model.levels) == 1 else -math.inf
-        if found.plan is not None and evaluate(data, found.plan).admissible:
+        if found.plan is not None:
+            # HiGHS checks the start itself; the evaluator checks whatever is returned.
             values = model.solution(found.plan)
+            start_plan = found.plan
     levels: list[dict[str, Any]] = []
     outcome: BackendResult | None = None
     all_exact = True
@@ -338,6 +341,18 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
             achieved = float(level.objective @ values)
             linear = linear.with_row(level.objective, -math.inf, achieved + 1e-6 * max(1, abs(achieved)))
 
+    if outcome is None and start_plan is not None and len(model.levels) == 1:
+        # The start plan used all the time: it is the answer if the evaluator accepts it.
+        if evaluate(data, start_plan).admissible:
+            all_exact = False
+            outcome = BackendResult(
+                status=FEASIBLE, values=values, objective=model.linear.value(values),
+                bound=cover_bound, wall_time=time.perf_counter() - start,
+                backend=params.backend,
+            )
+            levels.append({"level": model.levels[-1].name, "status": FEASIBLE,
+                           "value": outcome.objective,
+                           "bound": cover_bound if math.isfinite(cover_bound) else None})
     elapsed = time.perf_counter() - start
     stopped_early = outcome is not None and outcome.has_solution and len(levels) < len(model.levels)
     if stopped_early:

@@ -210,3 +210,4 @@ def test_start_heuristic_carries_the_demand(tmp_path: Path) -> None:
     evaluation = evaluate(data, plan)
     assert evaluation.admissible
     assert evaluation.system_cost == pytest.approx(5826.0488 + 2 * CARRIER, abs=1e-3)
+
