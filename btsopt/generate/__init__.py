@@ -64,7 +64,13 @@ from btsopt.generate.params import (
     with_demand,
     with_network,
 )
-from btsopt.generate.set_cover import generate_set_cover
+from btsopt.generate.set_cover import (
+    cycle_instance,
+    generate_set_cover,
+    location_instance,
+    rail_instance,
+    write_orlib,
+)
 from btsopt.generate.write import (
     generate_command,
     generate_family,
@@ -88,6 +94,10 @@ __all__ = [
     "generate_family",
     "generate_scenario",
     "generate_set_cover",
+    "cycle_instance",
+    "location_instance",
+    "rail_instance",
+    "write_orlib",
     "make_road_network",
     "nam_dinh",
     "nam_dinh_companions",
