@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/fibre.py backhaul SCENARIO.toml
     python benchmarks/fibre.py tree SCENARIO.toml [--time-limit S] [--plan PLAN.csv]
+        [--target-gap G]
 
 ``backhaul`` reads the scenario (which builds the graph and computes every
 site's b_j) and times the one multi-source Dijkstra alone. ``tree`` takes the
@@ -25,7 +26,7 @@ import numpy as np
 from btsopt import SolveParams, read_scenario, solve
 from btsopt.network.backhaul import fibre_distances
 from btsopt.network.fibre import ContractedGraph, ftth_hamlets
-from btsopt.network.steiner import networkx_mehlhorn, steiner_tree
+from btsopt.network.steiner import SteinerParams, networkx_mehlhorn, steiner_tree
 from btsopt.plan import read_plan_csv
 
 
@@ -49,7 +50,7 @@ def backhaul(path: str) -> None:
           f"{float(network.backhaul[candidates].mean()):,.1f}")
 
 
-def tree(path: str, time_limit: float, plan_path: str | None) -> None:
+def tree(path: str, time_limit: float, plan_path: str | None, target_gap: float) -> None:
     data = read_scenario(path)
     network = data.network
     if plan_path:
@@ -74,7 +75,7 @@ def tree(path: str, time_limit: float, plan_path: str | None) -> None:
     started = time.perf_counter()
     reference = graph.cost(np.flatnonzero(networkx_mehlhorn(graph, terminals)))
     nx_s = time.perf_counter() - started
-    result = steiner_tree(graph, terminals, 0)
+    result = steiner_tree(graph, terminals, 0, SteinerParams(target_gap=target_gap))
     print(f"networkx mehlhorn: edges {reference:,.1f} in {nx_s:.1f} s")
     print(f"btsopt steiner_tree: edges {result.cost:,.1f} in {result.seconds:.1f} s "
           f"(start {result.start_cost:,.1f}, {result.moves} moves, {result.method}); "
@@ -93,11 +94,13 @@ def main(argv: list[str]) -> int:
     t.add_argument("scenario")
     t.add_argument("--time-limit", type=float, default=60.0)
     t.add_argument("--plan")
+    t.add_argument("--target-gap", type=float, default=SteinerParams().target_gap,
+                   help="local search while the tree is this share above the bound")
     args = parser.parse_args(argv)
     if args.what == "backhaul":
         backhaul(args.scenario)
     else:
-        tree(args.scenario, args.time_limit, args.plan)
+        tree(args.scenario, args.time_limit, args.plan, args.target_gap)
     return 0
 
 

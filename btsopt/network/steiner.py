@@ -64,8 +64,11 @@ class SteinerParams:
     exact_time_limit_s
         Time limit of the MILP; past it the heuristic tree stands.
     target_gap
-        The local search stops once the tree costs at most this share above
-        the lower bound (it cannot gain more than that).
+        The local search runs only while the tree costs more than this share
+        above the lower bound (it cannot gain more than that). On the bundled
+        province Mehlhorn's tree is 0.17 % above the dual-ascent bound: the
+        default keeps it (about a second); 0 asks for the full local search
+        (0.06 % above the bound, about a minute).
     """
 
     max_passes: int = 10
@@ -73,7 +76,7 @@ class SteinerParams:
     exact_max_size: int = 20_000
     bound_max_size: int = 60_000
     exact_time_limit_s: float = 30.0
-    target_gap: float = 1e-3
+    target_gap: float = 5e-3
 
 
 @dataclass(frozen=True, eq=False)

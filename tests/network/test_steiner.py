@@ -22,7 +22,7 @@ from btsopt.network.steiner import (
     steiner_tree,
 )
 
-HEURISTIC_ONLY = SteinerParams(exact_max_size=0, bound_max_size=0)
+HEURISTIC_ONLY = SteinerParams(exact_max_size=0, bound_max_size=0, target_gap=0.0)
 
 
 @st.composite
