@@ -524,7 +524,7 @@ def unreachable_hamlets(
     reason = (
         f"{unreachable.size} hamlet(s) cannot meet their coverage rule from any usable "
         "site: " + "; ".join(u.describe() for u in described)
-        + (f"; and {more} more" if more > 0 else "")
+        + (f"; and {more} more (btsopt validate --all names them)" if more > 0 else "")
     )
     return unreachable, True, described, reason
 

@@ -136,7 +136,7 @@ def add_parsers(subparsers) -> None:
         "bench", help="benchmark solvers on instances (each run in a fresh process)",
         description="Run instances x solvers x settings x seeds, one fresh process per run, "
                     "and report status, objective, bound, gaps, time and peak memory.",
-        epilog="Gaps are fractions in the CSV and JSON (0.001 = 0.1%%) and percentages in the "
+        epilog="Gaps are fractions in the CSV and JSON (0.001 = 0.1%) and percentages in the "
                "table. See benchmarks/README.md. Exit status: 0 the sweep ran (failed runs "
                "are rows with status error or killed), 2 bad input.",
     )
@@ -188,6 +188,7 @@ def add_parsers(subparsers) -> None:
         "bench-plot", help="performance profile of bench CSV files",
         description="Draw the performance profile (share of instances solved within a time, "
                     "per solver) of one or more CSV files written by btsopt bench --csv.",
+        epilog="Exit status: 0 written, 2 bad input.",
     )
     p.add_argument("csv", nargs="+", metavar="CSV[#SOLVER,...]",
                    help="CSV file(s) written by btsopt bench --csv; '#solvers' keeps only those "

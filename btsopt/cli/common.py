@@ -70,13 +70,12 @@ def parse_params(items: Sequence[str]) -> dict[str, Any]:
 
 
 GAP_VOCABULARY = (
-    "Gaps: the console shows them as percentages (0.1%%); summary.json and --json hold "
-    "fractions (0.001 = 0.1%%). Status 'optimal' means proven within the stopping gap "
+    "Gaps: the console shows them as percentages (0.1%); summary.json and --json hold "
+    "fractions (0.001 = 0.1%). Status 'optimal' means proven within the stopping gap "
     "(--gap): no plan costs less than the lower bound, and this plan is within the gap of "
     "it; only --gap 0 asks for a proof of the exact optimum."
 )
-"""What a gap and "optimal" mean, for the help of every command that shows them
-(``%%`` because argparse formats help texts)."""
+"""What a gap and "optimal" mean, for the epilog of every command that shows them."""
 
 EXIT_STATUS_HELP = (
     "Exit status: 0 success, 1 no feasible plan, 2 bad input (one line naming file, line and "

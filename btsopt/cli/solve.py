@@ -36,6 +36,7 @@ from btsopt.outputs import (
 from btsopt.plan import Plan, read_plan_csv
 from btsopt.precheck import MAX_LISTED, precheck, unreachable_hamlets
 from btsopt.progress import terminal_progress
+from btsopt.proposals.proposal import cut_list
 from btsopt.radio import compute_coverage
 from btsopt.resources import check_resources
 from btsopt.solve import BACKENDS, DEFAULT_BACKEND, SolveParams, solve
@@ -121,6 +122,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
     print(_result_row(data.name, result))
     if result.message:
         print(result.message, file=sys.stderr)
+    if result.status == "optimal" and params.gap > 0:
+        print(f"optimal: proven within the stopping gap of {params.gap:.2%} (--gap); the gap "
+              "column is this plan's proven distance from the optimum (--gap 0 for the exact "
+              f"optimum); outputs in {out}", file=sys.stderr)
+    elif result.is_feasible():
+        print(f"outputs in {out}", file=sys.stderr)
     return EXIT_OK if result.is_feasible() else EXIT_NO_PLAN
 
 
@@ -210,10 +217,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     verdict = "no plan possible" if diagnosis.reasons else "ok"
     print(f"{verdict}: {data.describe()}")
     print(f"coverage pairs within reach: {coverage.matrix.nnz:,}")
-    names = ", ".join(data.hamlets.ids[i] for i in unreachable[:MAX_LISTED])
-    more = f" and {unreachable.size - MAX_LISTED} more" if unreachable.size > MAX_LISTED else ""
+    names = cut_list([data.hamlets.ids[i] for i in unreachable], None if args.all else MAX_LISTED)
     print(f"hamlets no usable site can serve as their rule asks: {unreachable.size}"
-          + (f" ({names}{more})" if unreachable.size else ""))
+          + (f" ({names})" if unreachable.size else ""))
     print(f"baseline (existing network): coverage {baseline.hamlet_coverage:.2%} "
           f"({baseline.covered_hamlets} of {data.num_hamlets} hamlets), shared-site ratio "
           f"{baseline.shared_site_ratio:.2%} ({baseline.shared_sites} of "
@@ -332,4 +338,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                "1 no plan can meet the targets (the reasons are listed), 2 bad input.",
     )
     p.add_argument("scenario", help="the scenario's TOML file")
+    p.add_argument("--all", action="store_true",
+                   help=f"name every hamlet no usable site serves, not only the first "
+                        f"{MAX_LISTED} (default: off)")
     p.set_defaults(func=cmd_validate)
