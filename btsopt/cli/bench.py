@@ -156,7 +156,8 @@ def add_parsers(subparsers) -> None:
                    help="backend option handed to every run (SolveParams.options), "
                         "repeatable (default: none)")
     p.add_argument("--settings", metavar="FILE",
-                   help="TOML file of named settings tables, one sweep per table "
+                   help="TOML file of named settings tables, one sweep per table; a "
+                        "[NAME.core] sub-table holds the core's settings (see btsopt settings) "
                         "(default: none, each solver's defaults)")
     p.add_argument("--threads", type=at_least_one, default=1, metavar="N",
                    help="solver threads per run (default: %(default)s, for clean timings; "

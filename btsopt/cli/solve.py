@@ -40,6 +40,7 @@ from btsopt.proposals.proposal import cut_list
 from btsopt.radio import compute_coverage
 from btsopt.resources import check_resources
 from btsopt.solve import BACKENDS, DEFAULT_BACKEND, SolveParams, solve
+from btsopt.solvers.core import CoreSettings
 
 DEFAULT_TIME_LIMIT = SolveParams.time_limit
 DEFAULT_GAP = SolveParams.gap
@@ -95,10 +96,15 @@ def cmd_solve(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_out_folder(out, Path(args.scenario), force=args.force)
     previous = earlier_outputs(out)
+    if args.settings and args.backend != "core":
+        raise ScenarioError(f"--settings: the core's settings do nothing with --backend "
+                            f"{args.backend}; drop --settings or use --backend core")
+    core = CoreSettings.from_toml(Path(args.settings)) if args.settings else CoreSettings()
     try:
         params = SolveParams(
             backend=args.backend, time_limit=args.time_limit, seed=args.seed,
             workers=args.workers, gap=args.gap, options=parse_params(args.param), log=args.log,
+            core=core,
         )
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
@@ -271,6 +277,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                         "(0.1%%); 0 asks for the exact optimum (default: 0.001 = 0.1%%)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option handed through unchanged, repeatable (default: none)")
+    p.add_argument("--settings", metavar="FILE",
+                   help="TOML file of the core's settings, for --backend core (default: "
+                        "none, the defaults that `btsopt settings` prints)")
     p.add_argument("--log", action="store_true",
                    help="show the backend's own log (default: off)")
     p.add_argument("--force", action="store_true",
