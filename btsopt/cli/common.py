@@ -167,8 +167,8 @@ def run_command(command, args) -> int:
 
     Bad input (:class:`~btsopt.errors.ScenarioError`) prints ``error: ...`` and
     returns :data:`EXIT_BAD_INPUT`; an output that cannot be written
-    (:class:`~btsopt.errors.OutputError`) :data:`EXIT_OUTPUT`; never a
-    traceback. Ctrl-C outside a solve returns :data:`EXIT_INTERRUPTED`; a
+    (:class:`~btsopt.errors.OutputError`, or any other ``OSError`` left
+    over) :data:`EXIT_OUTPUT`; never a traceback. Ctrl-C outside a solve returns :data:`EXIT_INTERRUPTED`; a
     closed stdout (``| head``) ends silently with :data:`EXIT_BROKEN_PIPE`.
     """
     try:
@@ -187,6 +187,13 @@ def run_command(command, args) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        # Readers turn their own failures into ScenarioErrors: what is left is an
+        # output that cannot be written (no such folder, a file where a folder
+        # should be, permission, disk full).
+        where = exc.filename if exc.filename is not None else "output"
+        print(f"error: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

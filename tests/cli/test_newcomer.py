@@ -221,3 +221,15 @@ def test_options_a_combination_ignores_are_errors(tmp_path: Path, capsys) -> Non
     assert main(["frontier", str(TINY), "--ratios", "0.3", "--points", "4", "--out",
                  str(tmp_path / "f")]) == 2
     assert main(["bench", "--list", "tiny"]) == 2
+
+
+def test_an_html_report_into_a_missing_folder_is_one_line_exit_3(tmp_path: Path,
+                                                                   capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["solve", str(TINY), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    html = tmp_path / "no-such-folder" / "plan.html"
+    assert main(["evaluate", str(TINY), "--plan", str(out / "plan.csv"), "--html",
+                 str(html)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write" in err and "no-such-folder" in err
