@@ -94,7 +94,7 @@ def test_fibre_point_far_from_every_edge(tmp_path):
     path = write_network_scenario(tmp_path, fibre="id,lon,lat\nOLT1,106.0,20.0\n"
                                   "OLT9,106.3,20.2\n")
     with pytest.raises(ScenarioError, match=r"fibre\.csv, row 2, column 'lon': fibre point "
-                       r"'OLT9' is \d+\.\d\d km from the nearest point of every edge "
+                       r"'OLT9' is \d+\.\d\d km from the nearest node of the edges "
                        r"\(network\.fibre_snap_km = 1\)"):
         read_scenario(path)
 
