@@ -3,6 +3,7 @@
 from btsopt.outputs.files import atomic_write_text, write_result
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
+from btsopt.outputs.mapview import LegendEntry, MapFeature, MapLayer, MapStyle
 from btsopt.outputs.report import render_report
 from btsopt.outputs.tables import (
     SITE_STATUSES,
@@ -22,6 +23,10 @@ from btsopt.outputs.tables import (
 __all__ = [
     "SITE_STATUSES",
     "ChartPoint",
+    "LegendEntry",
+    "MapFeature",
+    "MapLayer",
+    "MapStyle",
     "PlanTables",
     "area_frame",
     "atomic_write_text",
