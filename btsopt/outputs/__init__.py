@@ -1,6 +1,6 @@
 """Outputs: plan and table files, GeoJSON, the summary and the planners' reports."""
 
-from btsopt.outputs.files import atomic_write_text, write_result
+from btsopt.outputs.files import RESULT_FILES, atomic_write_text, write_result
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
 from btsopt.outputs.mapview import LegendEntry, MapFeature, MapLayer, MapStyle
@@ -18,9 +18,11 @@ from btsopt.outputs.tables import (
     site_status,
     sites_frame,
     tenancies_frame,
+    worklist_frame,
 )
 
 __all__ = [
+    "RESULT_FILES",
     "SITE_STATUSES",
     "ChartPoint",
     "LegendEntry",
@@ -45,5 +47,6 @@ __all__ = [
     "sites_frame",
     "sites_geojson",
     "tenancies_frame",
+    "worklist_frame",
     "write_result",
 ]

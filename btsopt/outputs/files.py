@@ -1,4 +1,4 @@
-"""Writing a result: plan.csv, summary.json, sites.csv, hamlets.csv, GeoJSON and reports.
+"""Writing a result: plan.csv, summary.json, sites.csv, hamlets.csv, worklist.csv, GeoJSON, reports.
 
 Files are written atomically (to a temporary name, then renamed), so an
 interrupted run never leaves half a file. The tables behind them are built
@@ -29,6 +29,7 @@ from btsopt.outputs.tables import (
 from btsopt.result import Result
 
 __all__ = [
+    "RESULT_FILES",
     "atomic_write_text",
     "hamlets_frame",
     "plan_frame",
@@ -36,6 +37,13 @@ __all__ = [
     "write_lines",
     "write_result",
 ]
+
+
+RESULT_FILES: tuple[str, ...] = (
+    "plan.csv", "sites.csv", "hamlets.csv", "sites.geojson", "hamlets.geojson",
+    "worklist.csv", "summary.json", "report.md", "report.html",
+)
+"""Every file :func:`write_result` may write (the first six only with a plan)."""
 
 
 def _umask() -> int:
@@ -90,7 +98,8 @@ def write_result(
     -------
     list of Path
         The files written: ``plan.csv``, ``sites.csv``, ``hamlets.csv``,
-        ``sites.geojson``, ``hamlets.geojson`` (these five only with a plan),
+        ``sites.geojson``, ``hamlets.geojson``, ``worklist.csv`` (these six
+        only with a plan),
         ``summary.json``, ``report.md`` and ``report.html``.
     """
     out = Path(out_dir)
@@ -112,10 +121,11 @@ def write_result(
         put("hamlets.csv", _csv_text(tables.hamlets))
         put("sites.geojson", sites_geojson(tables.sites))
         put("hamlets.geojson", hamlets_geojson(tables.hamlets))
+        put("worklist.csv", _csv_text(tables.worklist))
     else:
         put("plan.csv", "site_id,operator_id,action\n")
     put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    put("report.md", render_report(data, result))
+    put("report.md", render_report(data, result, tables))
     put("report.html", render_html(data, result, frontier=frontier, tables=tables))
     return written
 

@@ -27,6 +27,7 @@ from btsopt.outputs.mapview import (
     plan_layers,
     render_map,
 )
+from btsopt.outputs.report import GAP_NOTE
 from btsopt.outputs.tables import PlanTables, build_tables, kpi_frame, resolve
 from btsopt.plan import Plan
 
@@ -255,7 +256,7 @@ def _table(
 
 
 def _header(data: ProblemData, result: Any, evaluation: Evaluation | None,
-            title: str | None) -> str:
+            title: str | None, context: str | None = None) -> str:
     heading = title or f"Sharing plan: {data.name}"
     parts = []
     if result is not None:
@@ -266,7 +267,7 @@ def _header(data: ProblemData, result: Any, evaluation: Evaluation | None,
         parts.append(f"gap {_e(_pct(result.gap, 3))}")
         parts.append(f"solved by {_e(result.backend)} in {result.wall_time:.1f} s")
     elif evaluation is not None:
-        parts.append("evaluation of a given plan (no solve)")
+        parts.append(_e(context or "evaluation of a given plan (no solve)"))
         parts.append(f"system cost (NPV) <b>{_e(_money(evaluation.system_cost))} "
                      f"{_e(data.currency)}</b>")
         parts.append("admissible" if evaluation.admissible else
@@ -277,8 +278,16 @@ def _header(data: ProblemData, result: Any, evaluation: Evaluation | None,
     lines.append(f'<p class="sub">{_e(data.describe())}</p>')
     if parts:
         lines.append(f'<p class="sub">{" · ".join(parts)}</p>')
+    if result is not None:
+        lines.append(f'<p class="sub note">{_markdown_code(GAP_NOTE)}</p>')
     lines.append("</header>")
     return "".join(lines)
+
+
+def _markdown_code(text: str) -> str:
+    """Escaped text with Markdown `code` spans as <code>."""
+    pieces = _e(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
 
 
 def _card(label: str, value: str, target: str, met: bool | None) -> str:
@@ -422,6 +431,50 @@ def _operators_section(data: ProblemData, tables: PlanTables) -> str:
     return (f"<h2>Per operator (NPV, {_e(data.currency)})</h2><p class=\"note\">Own cost = "
             "capex + opex + decommission of the tenancies and sites it owns; net NPV adds rent "
             "paid and subtracts rent received.</p>" + _table(cols, rows))
+
+
+def _worklist_section(data: ProblemData, tables: PlanTables) -> str:
+    work = tables.worklist
+    if work.empty:
+        return ("<section><h2>Work list</h2><p>The plan changes nothing: no site to build, "
+                "join or leave.</p></section>")
+    names = {op.id: op.name for op in data.operators}
+    actions = ("build", "colocate", "remove", "site_build", "site_decommission")
+    shown = [a for a in actions if (work["action"] == a).any()]
+    summary_rows = []
+    for party, rows in work.groupby("party", sort=False):
+        counts = rows["action"].value_counts()
+        summary_rows.append([
+            f"{names[party]} ({party})" if party in names else party,
+            *((_count(int(counts.get(a, 0))), int(counts.get(a, 0))) for a in shown),
+            (_money(float(rows["cost"].sum())), float(rows["cost"].sum())),
+            (_money(float(rows["rent_npv"].sum())), float(rows["rent_npv"].sum())),
+        ])
+    summary_cols = [_Col("party"), *(_Col(a.replace("_", " "), True) for a in shown),
+                    _Col("cost", True), _Col("rent", True)]
+    total = ["total", *((_count(int((work["action"] == a).sum())),
+                         float((work["action"] == a).sum())) for a in shown),
+             (_money(float(work["cost"].sum())), float(work["cost"].sum())),
+             (_money(float(work["rent_npv"].sum())), float(work["rent_npv"].sum()))]
+    cols = [_Col("party"), _Col("action"), _Col("site"), _Col("commune"), _Col("district"),
+            _Col("lon", True), _Col("lat", True), _Col("capex", True), _Col("opex (NPV)", True),
+            _Col("decommission", True), _Col("cost", True), _Col("rent (NPV)", True)]
+    rows = [[rec["party"], rec["action"], rec["site_id"], rec["commune"], rec["district"],
+             (f"{rec['lon']:.5f}", rec["lon"]), (f"{rec['lat']:.5f}", rec["lat"]),
+             *((_money(rec[c]), rec[c]) for c in ("capex", "opex_npv", "decommission", "cost",
+                                                 "rent_npv"))]
+            for rec in work.to_dict("records")]
+    return (f"<section><h2>Work list ({len(work):,} items)</h2><p class=\"note\">What each "
+            "party builds (<b>build</b>: a new site and its first tenancy), installs "
+            "(<b>colocate</b>: a tenancy on a site another party owns or builds) or takes down "
+            "(<b>remove</b>); <b>site build</b> and <b>site decommission</b> are a site "
+            "owner's own work where it is not a tenant. Cost = capex + opex over the horizon "
+            f"+ decommission (NPV, {_e(data.currency)}); rent over the horizon is a transfer, "
+            "listed apart. Place: commune and district of the nearest hamlet. The same rows "
+            "are in worklist.csv.</p>"
+            + _table(summary_cols, summary_rows, sortable=False, total=total)
+            + f'<div class="scroll">{_table(cols, rows, table_id="worklist-table")}</div>'
+            "</section>")
 
 
 def _area_section(frame: pd.DataFrame, level: str) -> str:
@@ -725,6 +778,7 @@ def render_html(
     title: str | None = None,
     tables: PlanTables | None = None,
     layers: Sequence[MapLayer] = (),
+    context: str | None = None,
 ) -> str:
     """The self-contained HTML report of a plan.
 
@@ -750,6 +804,9 @@ def render_html(
     layers
         Map layers drawn besides the plan's own
         (:func:`btsopt.outputs.mapview.plan_layers`).
+    context
+        What the page shows, in the header, for an ``Evaluation`` (default
+        "evaluation of a given plan (no solve)"; e.g. a frontier point).
 
     Returns
     -------
@@ -781,16 +838,17 @@ def render_html(
         tables = _with_result_kpis(data, tables, result)
 
     body = [
-        _header(data, result, evaluation, title),
+        _header(data, result, evaluation, title, context),
         "<main>",
         banner,
         _kpi_cards(data, tables),
+        _frontier_section(data, frontier, evaluation) if frontier is not None else "",
         _map_section(data, tables, layers),
         _violations_section(evaluation) if not banner else "",
         f'<div class="cols"><section>{_kpi_table(data, tables)}</section>'
         f"<section>{_cost_section(data, tables)}</section></div>",
         f"<section>{_operators_section(data, tables)}</section>",
-        _frontier_section(data, frontier, evaluation) if frontier is not None else "",
+        _worklist_section(data, tables),
         f"<section>{_area_section(tables.districts, 'district')}</section>",
         f"<section>{_area_section(tables.communes, 'commune')}</section>",
         _uncovered_section(tables),

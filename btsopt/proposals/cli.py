@@ -182,23 +182,30 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         json.dumps(_clean(result.to_dict()), indent=2, default=_json_default), encoding="utf-8")
     _write_frontier_report(data, result, out / "report.html")
     print(f"wrote {out / 'frontier.csv'}, {out / 'frontier.png'}, {out / 'frontier.json'}, "
-          f"{out / 'report.html'}, {plans}/", file=sys.stderr)
+          f"{out / 'report.html'}, {out / 'worklist.csv'}, {plans}/", file=sys.stderr)
     return EXIT_OK if any(p.cost is not None for p in result.points) else EXIT_NO_PLAN
 
 
 def _write_frontier_report(data, result, path: Path) -> None:
-    """report.html of the frontier point nearest the scenario's target, with the chart."""
+    """report.html of the frontier point nearest the scenario's target, with the chart
+    above the map, and that plan's worklist.csv beside it."""
     from btsopt.evaluation import evaluate
-    from btsopt.outputs import atomic_write_text, render_html
+    from btsopt.outputs import atomic_write_text, build_tables, render_html
 
     with_plan = [p for p in result.points if p.plan is not None]
     if not with_plan:
         return
     point = min(with_plan, key=lambda p: abs(p.target - data.targets.shared_site_ratio))
     evaluation = evaluate(data, point.plan)
+    tables = build_tables(data, evaluation, point.plan)
     title = f"{data.name}: cost-of-sharing frontier (plan at {point.target:.0%} shown)"
+    gap = "-" if point.gap is None else f"{point.gap:.3%}"
+    context = (f"the frontier's plan for a shared-site ratio of at least {point.target:.0%}: "
+               f"status {point.status}, gap {gap}, solved in {point.wall_time:.1f} s")
     atomic_write_text(path, render_html(data, evaluation, point.plan, frontier=result,
-                                        title=title))
+                                        title=title, tables=tables, context=context))
+    atomic_write_text(path.parent / "worklist.csv",
+                      tables.worklist.to_csv(index=False, lineterminator="\n"))
 
 
 def write_proposal_report(data, evaluation, path: str | Path) -> None:

@@ -212,4 +212,4 @@ def test_nam_dinh_size_and_time(tmp_path: Path) -> None:
     drawn = sum(_layer(page, name).count('class="m"') for name in ("hamlets", "uncovered"))
     assert drawn == data.num_hamlets
     written = write_result(data, result, tmp_path)
-    assert len(written) == 8
+    assert len(written) == 9
