@@ -34,6 +34,7 @@ __all__ = [
     "hamlets_frame",
     "plan_frame",
     "sites_frame",
+    "worklist_csv",
     "write_lines",
     "write_result",
 ]
@@ -71,6 +72,12 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def _csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
+
+
+def worklist_csv(worklist: pd.DataFrame) -> str:
+    """``worklist.csv`` text: money rounded to 0.001 of the currency unit."""
+    money = ["capex", "opex_npv", "decommission", "cost", "rent_npv"]
+    return _csv_text(worklist.round({column: 3 for column in money}))
 
 
 def write_result(
@@ -121,7 +128,7 @@ def write_result(
         put("hamlets.csv", _csv_text(tables.hamlets))
         put("sites.geojson", sites_geojson(tables.sites))
         put("hamlets.geojson", hamlets_geojson(tables.hamlets))
-        put("worklist.csv", _csv_text(tables.worklist))
+        put("worklist.csv", worklist_csv(tables.worklist))
     else:
         put("plan.csv", "site_id,operator_id,action\n")
     put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")

@@ -63,7 +63,7 @@ color:#fff}
 .mapwrap{position:relative}
 #map{width:100%;height:auto;display:block;border:1px solid var(--line);
 border-radius:6px;cursor:grab;touch-action:none;--k:1;--m:1}
-#map .m{transform-box:fill-box;transform-origin:center;transform:scale(var(--m))}
+#map.zoomed .m{transform-box:fill-box;transform-origin:center;transform:scale(var(--m))}
 #map .line path,#map .polygon path{vector-effect:non-scaling-stroke}
 #map .polygon path{fill-rule:evenodd}
 #map text{font-size:calc(var(--fs,11px) / var(--k));stroke:#fff;stroke-linejoin:round;
@@ -120,7 +120,8 @@ if(svg){
   scale.firstChild.style.width=(nice/km).toFixed(0)+'px';
   scale.lastChild.textContent=nice>=1?nice+' km':Math.round(nice*1000)+' m';};
  var set=function(){svg.setAttribute('viewBox',vb.join(' '));var k=vb0[2]/vb[2];
-  svg.style.setProperty('--k',k);svg.style.setProperty('--m',Math.pow(k,-0.7));bar();};
+  svg.style.setProperty('--k',k);svg.style.setProperty('--m',Math.pow(k,-0.7));
+  svg.classList.toggle('zoomed',k>1.001||k<0.999);bar();};
  var zoom=function(f,cx,cy){vb=[cx-(cx-vb[0])*f,cy-(cy-vb[1])*f,vb[2]*f,vb[3]*f];set();};
  var user=function(e){var r=rect();
   return [vb[0]+(e.clientX-r.left)/r.width*vb[2],vb[1]+(e.clientY-r.top)/r.height*vb[3]];};

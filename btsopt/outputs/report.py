@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from btsopt.data import ProblemData
-from btsopt.outputs.tables import PlanTables, build_tables
+from btsopt.outputs.tables import WORK_ACTIONS, PlanTables, build_tables
 from btsopt.result import Result
 
 GAP_NOTE = (
@@ -164,7 +164,7 @@ def worklist_markdown(data: ProblemData, tables: PlanTables) -> list[str]:
     names = {op.id: op.name for op in data.operators}
     for party, rows in work.groupby("party", sort=False):
         counts = rows["action"].value_counts()
-        summary = ", ".join(f"{int(counts[a])} {a}" for a in counts.index)
+        summary = ", ".join(f"{int(counts[a])} {a}" for a in WORK_ACTIONS if a in counts)
         title = f"{names[party]} ({party})" if party in names else party
         lines += [
             f"### {title}: {summary}; cost {_money(float(rows['cost'].sum()))}",

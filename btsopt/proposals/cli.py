@@ -191,6 +191,7 @@ def _write_frontier_report(data, result, path: Path) -> None:
     above the map, and that plan's worklist.csv beside it."""
     from btsopt.evaluation import evaluate
     from btsopt.outputs import atomic_write_text, build_tables, render_html
+    from btsopt.outputs.files import worklist_csv
 
     with_plan = [p for p in result.points if p.plan is not None]
     if not with_plan:
@@ -204,8 +205,7 @@ def _write_frontier_report(data, result, path: Path) -> None:
                f"status {point.status}, gap {gap}, solved in {point.wall_time:.1f} s")
     atomic_write_text(path, render_html(data, evaluation, point.plan, frontier=result,
                                         title=title, tables=tables, context=context))
-    atomic_write_text(path.parent / "worklist.csv",
-                      tables.worklist.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(path.parent / "worklist.csv", worklist_csv(tables.worklist))
 
 
 def write_proposal_report(data, evaluation, path: str | Path) -> None:

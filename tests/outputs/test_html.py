@@ -72,8 +72,8 @@ def test_map(tiny_out: tuple[Path, list[Path]]) -> None:
     assert svg is not None
     hamlets = _layer(page, "hamlets")
     assert hamlets.count("<circle") == 5
-    assert hamlets.count(f'style="fill:{HAMLET_COLOURS["h1"][0]}"') == 3  # H1, H4, H5: one operator
-    assert hamlets.count(f'style="fill:{HAMLET_COLOURS["h2"][0]}"') == 2  # H2, H3: alpha and beta
+    assert hamlets.count(f'fill="{HAMLET_COLOURS["h1"][0]}"') == 3  # H1, H4, H5: one operator
+    assert hamlets.count(f'fill="{HAMLET_COLOURS["h2"][0]}"') == 2  # H2, H3: alpha and beta
     assert _layer(page, "sites-kept").count("<rect") == 1
     assert _layer(page, "sites-colocated").count("<rect") == 1
     assert _layer(page, "sites-new").count("<path") == 1
@@ -116,7 +116,7 @@ def test_uncovered_hamlets_stand_out(tiny_data: ProblemData) -> None:
     ev = evaluate(tiny_data, plan)
     page = render_html(tiny_data, ev, plan)
     uncovered = _layer(page, "uncovered")
-    assert uncovered.count(f'style="fill:{UNCOVERED}"') == 2
+    assert uncovered.count(f'fill="{UNCOVERED}"') == 2
     assert "Hamlets short of coverage (2)" in page
     assert "Rule violations" in page  # coverage target broken
     assert "not met" in page

@@ -43,7 +43,7 @@ def test_extra_layer_gets_a_switch_and_is_drawn_in_z_order(tiny_data: ProblemDat
     assert fibre.count("<path d=\"M") == 1 and 'data-tip="route E1-N1\n4.2 km"' in fibre
     assert "stroke:#e07b00" in fibre and "stroke-width:2.5px" in fibre
     loaded = re.search(r'<g id="lyr-load".*?</g>', page, re.S).group(0)
-    assert "display:none" in loaded and 'style="fill:#d7301f"' in loaded
+    assert "display:none" in loaded and 'fill="#d7301f"' in loaded
     assert '<h3>Network</h3>' in page
     assert 'data-layer="lyr-fibre" checked' in page and 'data-layer="lyr-load">' in page
     assert "over 90%" in page and "under 50%" in page
