@@ -52,7 +52,7 @@ class BoundarySettings:
     reach: float = 1.2
     closing: float = 3.0
     smoothing: float = 1.2
-    min_area: float = 2.0
+    min_area: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ class Area:
     rings
         Closed rings, outer ones and holes alike (draw with the even-odd rule).
     label_lon, label_lat
-        The point deepest inside the area, where its name reads best.
+        The point deepest inside the area, where its name reads best (for
+        the province outline: the hamlets' mean position).
     """
 
     name: str
@@ -155,9 +156,15 @@ def derive_boundaries(
     cell = max(extent + 2 * margin, 1e-9) / settings.cells
     gx = np.arange(x.min() - margin, x.max() + margin + cell, cell)
     gy = np.arange(y.min() - margin, y.max() + margin + cell, cell)
-    mx, my = np.meshgrid(gx, gy)
-    distance, nearest = tree.query(np.column_stack([mx.ravel(), my.ravel()]))
-    distance, nearest = distance.reshape(mx.shape), nearest.reshape(mx.shape)
+    # Nearest hamlet of every cell, to the cell: a Euclidean distance
+    # transform from the cells holding hamlets (much faster than a k-d tree
+    # query per cell; where two hamlets share a cell, the later one holds it).
+    holder = np.full((len(gy), len(gx)), -1, dtype=np.int64)
+    holder[np.rint((y - gy[0]) / cell).astype(int),
+           np.rint((x - gx[0]) / cell).astype(int)] = np.arange(len(x))
+    distance, (rows, cols) = ndimage.distance_transform_edt(holder < 0, return_indices=True)
+    distance = distance * cell
+    nearest = holder[rows, cols]
 
     # Land: within reach + closing of a hamlet, then eroded back by the
     # closing distance, which fills gaps narrower than twice of it.
@@ -168,21 +175,24 @@ def derive_boundaries(
     sigma = settings.smoothing
     min_area = settings.min_area * spacing**2
     outline = Area("", _rings(ndimage.gaussian_filter(land.astype(float), sigma), gx, gy,
-                              cos_lat, min_area), *_label_point(land, gx, gy, cos_lat))
+                              cos_lat, min_area), float(np.mean(lon)), float(np.mean(lat)))
 
     names = np.asarray(district, dtype=object)
     labels, codes = np.unique(names, return_inverse=True)
     cell_district = np.where(land, codes[nearest], -1)
     areas, kept = [], []
+    pad = int(math.ceil(4 * sigma)) + 1  # the gaussian's reach (scipy truncates at 4 sigma)
+    boxes = ndimage.find_objects(cell_district + 1)  # label code + 1 -> its bounding box
     for code, name in enumerate(labels):
-        if not name:
+        if not name or code >= len(boxes) or boxes[code] is None:
             continue
-        mask = cell_district == code
-        if not mask.any():
-            continue
-        field = ndimage.gaussian_filter(mask.astype(float), sigma)
-        areas.append(Area(str(name), _rings(field, gx, gy, cos_lat, min_area),
-                          *_label_point(mask, gx, gy, cos_lat)))
+        rows, cols = boxes[code]
+        rows = slice(max(rows.start - pad, 0), min(rows.stop + pad, len(gy)))
+        cols = slice(max(cols.start - pad, 0), min(cols.stop + pad, len(gx)))
+        mask = cell_district[rows, cols] == code  # the district, in its box
+        field = ndimage.gaussian_filter(mask.astype(float), sigma, mode="constant")
+        areas.append(Area(str(name), _rings(field, gx[cols], gy[rows], cos_lat, min_area),
+                          *_label_point(mask, gx[cols], gy[rows], cos_lat)))
         kept.append(code)
     # Neighbours: districts on either side of a horizontal or vertical cell step.
     index = {code: i for i, code in enumerate(kept)}

@@ -477,10 +477,13 @@ is in the table and the value is not empty; a table with more columns (e.g.
 a site's traffic load) shows them by adding a pair here."""
 
 
-def _lines_of(record: Mapping[str, Any], details: Sequence[tuple[str, str]]) -> list[str]:
+def _lines_of(columns: Mapping[str, list[Any]], row: int,
+              details: Sequence[tuple[str, str]]) -> list[str]:
     lines = []
     for column, label in details:
-        value = record.get(column)
+        if column not in columns:
+            continue
+        value = columns[column][row]
         if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
             continue
         if isinstance(value, str):
@@ -585,25 +588,27 @@ def hamlet_layers(context: MapContext) -> list[MapLayer]:
     hamlets = context.tables.hamlets
     counts = hamlets["operator_count"].to_numpy()
     covered = hamlets["covered"].to_numpy(bool)
-    recs = hamlets[["hamlet_id", "name", "commune", "district", "population", "operators",
-                    "required_operators"]].to_dict("records")
+    columns = {c: hamlets[c].tolist() for c in ("hamlet_id", "name", "commune", "district",
+                                                "population", "operators",
+                                                "required_operators")}
 
-    def title(rec: dict, count: int, ok: bool) -> str:
-        label = f"{rec['name']} ({rec['hamlet_id']})" if rec["name"] else rec["hamlet_id"]
-        where = ", ".join(p for p in (rec["commune"], rec["district"]) if p)
-        cover = (f"covered by {count} operator(s): {rec['operators'].replace(';', ', ')}"
+    def title(i: int, count: int, ok: bool) -> str:
+        name, hamlet_id = columns["name"][i], columns["hamlet_id"][i]
+        label = f"{name} ({hamlet_id})" if name else hamlet_id
+        where = ", ".join(p for p in (columns["commune"][i], columns["district"][i]) if p)
+        cover = (f"covered by {count} operator(s): {columns['operators'][i].replace(';', ', ')}"
                  if count else "NOT COVERED")
-        need = "" if ok else f" (needs {rec['required_operators']})"
-        return f"{label}{', ' + where if where else ''}\npopulation {rec['population']:,.0f}\n" \
-               f"{cover}{need}"
+        need = "" if ok else f" (needs {columns['required_operators'][i]})"
+        return (f"{label}{', ' + where if where else ''}\n"
+                f"population {columns['population'][i]:,.0f}\n{cover}{need}")
 
     lon, lat = hamlets["lon"].to_numpy(float), hamlets["lat"].to_numpy(float)
     fills = [HAMLET_COLOURS[f"h{min(int(c), 3)}"][0] if c else UNCOVERED for c in counts]
     good, short = [], []
-    for i, rec in enumerate(recs):
+    for i in range(len(hamlets)):
         ok, count = bool(covered[i]), int(counts[i])
         feature = MapFeature(lon=float(lon[i]), lat=float(lat[i]),
-                             title=title(rec, count, ok),
+                             title=title(i, count, ok),
                              fill=fills[i] if ok else (UNCOVERED if count == 0 else SHORT))
         (good if ok else short).append(feature)
     by_class = pd.Series([f"h{min(int(c), 3)}" for c in counts[covered]],
@@ -648,18 +653,19 @@ SITE_STYLES: dict[str, tuple[str, MapStyle, bool, int]] = {
 def site_layers(context: MapContext) -> list[MapLayer]:
     """One layer per site status (new, co-located, removed, kept, unused) and shared rings."""
     sites = context.tables.sites
-    records = sites.to_dict("records")
+    wanted = ["site_id", "status", "shared", "lon", "lat", *(c for c, _ in SITE_DETAILS)]
+    columns = {c: sites[c].tolist() for c in wanted if c in sites.columns}
     by_status: dict[str, list[MapFeature]] = {status: [] for status in SITE_STYLES}
     rings = []
-    for rec in records:
-        status = rec["status"]
-        lines = [f"site {rec['site_id']}: {status}" + (" (shared)" if rec["shared"] else "")]
-        lines += _lines_of(rec, SITE_DETAILS)
-        feature = MapFeature(lon=float(rec["lon"]), lat=float(rec["lat"]),
-                             title="\n".join(lines))
-        by_status.setdefault(status, []).append(feature)
-        if rec["shared"]:
-            rings.append(MapFeature(lon=float(rec["lon"]), lat=float(rec["lat"])))
+    for j in range(len(sites)):
+        status, shared = columns["status"][j], columns["shared"][j]
+        lon, lat = float(columns["lon"][j]), float(columns["lat"][j])
+        lines = [f"site {columns['site_id'][j]}: {status}" + (" (shared)" if shared else "")]
+        lines += _lines_of(columns, j, SITE_DETAILS)
+        by_status.setdefault(status, []).append(MapFeature(lon=lon, lat=lat,
+                                                           title="\n".join(lines)))
+        if shared:
+            rings.append(MapFeature(lon=lon, lat=lat))
     layers = []
     for status, (title, style, visible, z) in SITE_STYLES.items():
         layers.append(MapLayer(f"sites-{status}", title, "point", tuple(by_status[status]),

@@ -212,8 +212,9 @@ def write_proposal_report(data, evaluation, path: str | Path) -> None:
     """report.html of the network after a proposal."""
     from btsopt.outputs import atomic_write_text, render_html
 
-    atomic_write_text(Path(path), render_html(data, evaluation.after, evaluation.plan,
-                                              title=f"{data.name}: proposal"))
+    atomic_write_text(Path(path), render_html(
+        data, evaluation.after, evaluation.plan, title=f"{data.name}: proposal",
+        context="the network after the proposal (evaluated, no solve)"))
 
 
 def add_frontier_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -213,3 +213,13 @@ def test_nam_dinh_size_and_time(tmp_path: Path) -> None:
     assert drawn == data.num_hamlets
     written = write_result(data, result, tmp_path)
     assert len(written) == 9
+
+
+def test_context_heads_an_evaluation(tiny_data: ProblemData) -> None:
+    plan = Plan.existing(tiny_data)
+    page = render_html(tiny_data, evaluate(tiny_data, plan), plan,
+                       context="the network after the proposal (evaluated, no solve)")
+    header = page.split("</header>")[0]
+    assert "the network after the proposal" in header
+    assert "evaluation of a given plan" not in header
+    assert "stopping gap" not in header  # no solve, no gap to explain
