@@ -62,14 +62,17 @@ def _count(pixels: np.ndarray, hex_colour: str, tolerance: float = 6.0) -> int:
 
 
 def test_size_and_render_time(province_page: Path, browser: Browser) -> None:
+    """Under 5 MB, and drawn in under 2 s of the page's own work: the renderer's CPU
+    time from a fresh process to the second frame after the load event (the wall
+    clock on a shared 2-core machine measures the other jobs too; it is reported)."""
     assert province_page.stat().st_size < 5_000_000
-    times = []
-    for _ in range(3):  # the best of three: the machine may be busy
-        browser.open(province_page)
-        times.append(browser.evaluate(
-            "new Promise(r => requestAnimationFrame(() => requestAnimationFrame("
-            "() => r(performance.now()))))"))
-    assert min(times) < 2000, f"first frames after {times} ms"
+    browser.send("Performance.enable")
+    browser.open(province_page)  # a file page after about:blank: a new renderer process
+    wall = browser.evaluate("new Promise(r => requestAnimationFrame(() => "
+                            "requestAnimationFrame(() => r(performance.now()))))")
+    metrics = {m["name"]: m["value"] for m in browser.send("Performance.getMetrics")["metrics"]}
+    browser.send("Performance.disable")
+    assert metrics["ProcessTime"] < 2.0, f"{metrics['ProcessTime']:.2f} s CPU, {wall:.0f} ms"
     drawn = browser.evaluate("document.querySelectorAll('#map .m').length")
     assert drawn > 3200 + 2050  # every hamlet and every active site
 
