@@ -35,7 +35,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import btsopt.generate as generate
 from btsopt.errors import ScenarioError
+from btsopt.generate import generate_family, generate_set_cover
+from btsopt.reading import read_scenario
+from btsopt.reading.orlib import looks_like_orlib, read_orlib
 
 SCENARIO, ORLIB = "scenario", "orlib"
 SIZES: tuple[str, ...] = ("S", "M", "L", "XL")
@@ -155,8 +159,6 @@ def instance_sets() -> dict[str, list[str]]:
 
 def kind_of(path: Path) -> str:
     """``"scenario"`` for a TOML file, else ``"orlib"`` if it reads like one."""
-    from btsopt.reading.orlib import looks_like_orlib
-
     if path.suffix.lower() == ".toml":
         return SCENARIO
     if looks_like_orlib(path):
@@ -166,17 +168,20 @@ def kind_of(path: Path) -> str:
 
 
 def _generator_stamp(size: str, variant: str, seed: int) -> str:
-    """What the cached files depend on: the generator's source and the family."""
-    import btsopt.generate as generate
+    """What the cached files depend on: the generator's source and the family.
 
-    source = Path(generate.__file__).read_bytes()
-    digest = hashlib.sha256(source).hexdigest()[:16]
+    The source is every module of the :mod:`btsopt.generate` package, in name
+    order, so a change to any of them remakes the cached members.
+    """
+    source = hashlib.sha256()
+    for module in sorted(Path(generate.__file__).parent.glob("*.py")):
+        source.update(module.name.encode() + b"\0" + module.read_bytes())
+    digest = source.hexdigest()[:16]
     return f"{size}-{variant}@{seed} generator:{digest}\n"
 
 
 def family_path(size: str, variant: str, seed: int, cache: Path | None = None) -> Path:
     """The scenario TOML of a family member, generated into the cache when missing or stale."""
-    from btsopt.generate import generate_family
 
     cache = cache or cache_dir()
     target = cache / f"{size}-{variant}-seed{seed}"
@@ -202,7 +207,6 @@ def family_path(size: str, variant: str, seed: int, cache: Path | None = None) -
 
 def shaped_path(cls: str, seed: int, cache: Path | None = None) -> Path:
     """The OR-Library file of a generated scpnrg/scpnrh-shaped instance (cached)."""
-    from btsopt.generate import generate_set_cover
 
     cache = cache or cache_dir()
     target = cache / f"nr{cls}-{seed}.txt"
@@ -295,9 +299,5 @@ def resolve_instances(tokens: list[str], best_known: dict[str, float] | None = N
 def load_problem(path: Path | str, kind: str):
     """Read an instance file into :class:`~btsopt.data.ProblemData`."""
     if kind == ORLIB:
-        from btsopt.reading.orlib import read_orlib
-
         return read_orlib(path)
-    from btsopt.reading import read_scenario
-
     return read_scenario(path)

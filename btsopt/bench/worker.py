@@ -1,6 +1,6 @@
 """One benchmark run in a fresh process: ``python -m btsopt.bench.worker RESULT.json``.
 
-The task comes as JSON on stdin (see :class:`~btsopt.bench.runner.RunTask`);
+The task comes as JSON on stdin (see :class:`~btsopt.bench.run.RunTask`);
 the result row, with the process's peak resident memory, is written to
 ``RESULT.json``. A failure is written as a row with status ``error``.
 """
@@ -12,6 +12,8 @@ import sys
 import traceback
 from pathlib import Path
 from typing import Any
+
+from btsopt.bench.run import ERROR, RunTask, _record, execute
 
 
 def peak_rss_mb() -> float | None:
@@ -32,8 +34,6 @@ def peak_rss_mb() -> float | None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0])
-    from btsopt.bench.runner import ERROR, RunTask, _record, execute
-
     task = RunTask.from_json(sys.stdin.read())
     try:
         row: dict[str, Any] = execute(task)

@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 
 from btsopt.data import ProblemData
+from btsopt.network.fibre import fibre_plan
+from btsopt.outputs.fibre import fibre_geojson
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import render_html
 from btsopt.outputs.report import render_report
@@ -42,9 +44,10 @@ __all__ = [
 
 RESULT_FILES: tuple[str, ...] = (
     "plan.csv", "sites.csv", "hamlets.csv", "sites.geojson", "hamlets.geojson",
-    "worklist.csv", "summary.json", "report.md", "report.html",
+    "worklist.csv", "fibre.geojson", "summary.json", "report.md", "report.html",
 )
-"""Every file :func:`write_result` may write (the first six only with a plan)."""
+"""Every file :func:`write_result` may write (the first six only with a plan,
+``fibre.geojson`` with a plan and a ``[network]``)."""
 
 
 def _umask() -> int:
@@ -106,8 +109,8 @@ def write_result(
     list of Path
         The files written: ``plan.csv``, ``sites.csv``, ``hamlets.csv``,
         ``sites.geojson``, ``hamlets.geojson``, ``worklist.csv`` (these six
-        only with a plan),
-        ``summary.json``, ``report.md`` and ``report.html``.
+        only with a plan), ``fibre.geojson`` (with a plan and a
+        ``[network]``), ``summary.json``, ``report.md`` and ``report.html``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -121,6 +124,11 @@ def write_result(
     summary["scenario"] = data.name
     summary["currency"] = data.currency
     tables = None
+    # New fibre after the plan ([network]): shared trenches and FTTH.
+    fibre = None if result.plan is None else fibre_plan(data, result.plan)
+    if fibre is not None:
+        summary.update(fibre.summary())
+        put("fibre.geojson", fibre_geojson(data, fibre))
     if result.plan is not None:
         tables = build_tables(data, result)
         put("plan.csv", _csv_text(tables.tenancies[["site_id", "operator_id", "action"]]))
@@ -132,7 +140,7 @@ def write_result(
     else:
         put("plan.csv", "site_id,operator_id,action\n")
     put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    put("report.md", render_report(data, result, tables))
+    put("report.md", render_report(data, result, tables, fibre=fibre))
     put("report.html", render_html(data, result, frontier=frontier, tables=tables))
     return written
 

@@ -7,6 +7,8 @@ import math
 import numpy as np
 
 from btsopt.data import ProblemData
+from btsopt.network.fibre import FibrePlan
+from btsopt.outputs.fibre import fibre_report_lines
 from btsopt.outputs.tables import WORK_ACTIONS, PlanTables, build_tables
 from btsopt.result import Result
 
@@ -24,7 +26,8 @@ def _money(value: float) -> str:
     return f"{value:,.1f}" if math.isfinite(value) else "-"
 
 
-def render_report(data: ProblemData, result: Result, tables: PlanTables | None = None) -> str:
+def render_report(data: ProblemData, result: Result, tables: PlanTables | None = None,
+                  fibre: FibrePlan | None = None) -> str:
     """Markdown report of a solve.
 
     Parameters
@@ -36,6 +39,9 @@ def render_report(data: ProblemData, result: Result, tables: PlanTables | None =
     tables
         Precomputed :func:`~btsopt.outputs.tables.build_tables` of the
         result, to save recomputing them (for the work list).
+    fibre
+        The plan's new fibre, when the scenario has a ``[network]``: adds
+        its section.
     """
     t = data.targets
     lines = [
@@ -132,6 +138,8 @@ def render_report(data: ProblemData, result: Result, tables: PlanTables | None =
     if tables is None:
         tables = build_tables(data, result)
     lines += worklist_markdown(data, tables)
+    if fibre is not None:
+        lines += fibre_report_lines(data, fibre)
     if result.levels:
         lines += ["## Solve", "", "| level | status | value | bound |", "|---|---|---|---|"]
         for level in result.levels:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from btsopt.bench.cli import load_settings
 from btsopt.bench.instances import (
     ORLIB,
     SCENARIO,
@@ -14,6 +13,7 @@ from btsopt.bench.instances import (
     load_best_known,
     resolve_instances,
 )
+from btsopt.bench.runner import load_settings
 from btsopt.errors import ScenarioError
 
 from .conftest import TINY, TINY_SCP
