@@ -429,9 +429,14 @@ def _operators_section(data: ProblemData, tables: PlanTables) -> str:
         rows.append([label, *((_money(rec[m]), rec[m]) for m in money),
                      *((_count(rec[c]), rec[c]) for c in ("tenancies", "kept", "added",
                                                            "removed"))])
+    frame = tables.operators
+    total = ["total", *((_money(float(frame[m].sum())), float(frame[m].sum())) for m in money),
+             *((_count(float(frame[c].sum())), float(frame[c].sum()))
+               for c in ("tenancies", "kept", "added", "removed"))]
     return (f"<h2>Per operator (NPV, {_e(data.currency)})</h2><p class=\"note\">Own cost = "
             "capex + opex + decommission of the tenancies and sites it owns; net NPV adds rent "
-            "paid and subtracts rent received.</p>" + _table(cols, rows))
+            "paid and subtracts rent received. Own costs, and net NPVs, add up to the system "
+            "cost.</p>" + _table(cols, rows, total=total))
 
 
 def _worklist_section(data: ProblemData, tables: PlanTables) -> str:

@@ -655,6 +655,11 @@ def site_layers(context: MapContext) -> list[MapLayer]:
     sites = context.tables.sites
     wanted = ["site_id", "status", "shared", "lon", "lat", *(c for c, _ in SITE_DETAILS)]
     columns = {c: sites[c].tolist() for c in wanted if c in sites.columns}
+    if "owner" in columns and "tenants" in columns:  # a new site without owner: its builder's
+        columns["owner"] = [
+            f"{tenants.split(';')[0]} (builder)" if not owner and status == "new" else owner
+            for owner, tenants, status in zip(columns["owner"], columns["tenants"],
+                                              columns["status"], strict=True)]
     by_status: dict[str, list[MapFeature]] = {status: [] for status in SITE_STYLES}
     rings = []
     for j in range(len(sites)):

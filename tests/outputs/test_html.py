@@ -77,6 +77,7 @@ def test_map(tiny_out: tuple[Path, list[Path]]) -> None:
     assert _layer(page, "sites-kept").count("<rect") == 1
     assert _layer(page, "sites-colocated").count("<rect") == 1
     assert _layer(page, "sites-new").count("<path") == 1
+    assert 'data-tip="site C2: new\nowner: alpha (builder)\ntenants: alpha' in page
     assert _layer(page, "shared").count("<circle") == 1  # one ring: the shared site E2
     assert 'data-tip="Thôn Một (H1), Xã A, Huyện X' in svg.group(0)  # diacritics kept
     assert 'data-layer="lyr-sites-new" checked' in page  # a switch per layer
@@ -223,3 +224,11 @@ def test_context_heads_an_evaluation(tiny_data: ProblemData) -> None:
     assert "the network after the proposal" in header
     assert "evaluation of a given plan" not in header
     assert "stopping gap" not in header  # no solve, no gap to explain
+
+
+def test_operator_table_adds_up(tiny_out: tuple[Path, list[Path]], tiny_result: Result) -> None:
+    page = _page(tiny_out)
+    section = page.split("<h2>Per operator")[1].split("</table>")[0]
+    total = re.search(r'<tr class="total"><td>total</td><td class="num" data-v="([\d.e+-]+)"',
+                      section)
+    assert float(total.group(1)) == pytest.approx(tiny_result.objective)
