@@ -6,8 +6,6 @@ Debian); set ``BTSOPT_CHROMIUM`` to use another binary.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,20 +20,11 @@ from btsopt.outputs.html import MAP_BACKGROUND
 from btsopt.outputs.mapview import HAMLET_COLOURS, UNCOVERED
 from btsopt.plan import Plan
 
+from .browser import FLAGS, chromium
+
 pytestmark = pytest.mark.browser
 
 WINDOW = (1200, 900)
-
-
-def _chromium() -> str | None:
-    override = os.environ.get("BTSOPT_CHROMIUM")
-    if override:
-        return override
-    for name in ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -43,14 +32,12 @@ def _rgb(hex_colour: str) -> np.ndarray:
 
 
 def _screenshot(page: Path, tmp_path: Path) -> np.ndarray:
-    binary = _chromium()
+    binary = chromium()
     if binary is None:
         pytest.skip("no chromium binary found")
     png = tmp_path / "shot.png"
     command = [
-        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
+        binary, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
         f"--window-size={WINDOW[0]},{WINDOW[1]}", page.resolve().as_uri(),
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
