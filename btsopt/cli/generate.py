@@ -12,7 +12,8 @@ from btsopt.generate import generate_command
 def cmd_generate(args: argparse.Namespace) -> int:
     """``btsopt generate --preset P --out DIR ...``."""
     try:
-        generate_command(args.preset, args.out, args.seed, size=args.size, variant=args.variant)
+        generate_command(args.preset, args.out, args.seed, size=args.size, variant=args.variant,
+                         demand=args.demand)
     except ValueError as exc:
         raise ScenarioError(str(exc), column="--preset/--size/--variant") from None
     return EXIT_OK
@@ -27,4 +28,6 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--size", default=None, help="family size S, M, L or XL")
     p.add_argument("--variant", default=None,
                    help="brownfield, consolidation, each or greenfield")
+    p.add_argument("--demand", action="store_true",
+                   help="declare [demand] (Vietnamese market shares and traffic)")
     p.set_defaults(func=cmd_generate)

@@ -39,29 +39,49 @@ a candidate and there are no tenancies).
 The package is split by job: :mod:`~btsopt.generate.params` (parameters and
 presets), :mod:`~btsopt.generate.geometry` (outline and sampling),
 :mod:`~btsopt.generate.build` (hamlets, sites, dead spots, candidates),
-:mod:`~btsopt.generate.write` (files), :mod:`~btsopt.generate.facts`
+:mod:`~btsopt.generate.write` (files), :mod:`~btsopt.generate.demand`
+(``[demand]``: market shares, traffic, carriers), :mod:`~btsopt.generate.facts`
 (measuring a written scenario) and :mod:`~btsopt.generate.set_cover`
 (OR-Library-shaped set covering). The command line is ``btsopt generate``
 (:mod:`btsopt.cli.generate`).
 """
 
+from btsopt.generate.demand import VIETNAM_MARKET_SHARE, CarrierSpec, DemandSpec, vietnam_demand
 from btsopt.generate.facts import scenario_facts
 from btsopt.generate.geometry import region_area_km2, region_polygon
 from btsopt.generate.params import (
     FAMILY_SIZES,
+    NAM_DINH_COMPANIONS,
     VARIANTS,
     GeneratorParams,
     OperatorSpec,
     Town,
     family_params,
     nam_dinh,
+    nam_dinh_companions,
+    with_demand,
 )
-from btsopt.generate.set_cover import generate_set_cover
-from btsopt.generate.write import generate_command, generate_family, generate_scenario
+from btsopt.generate.set_cover import (
+    cycle_instance,
+    generate_set_cover,
+    location_instance,
+    rail_instance,
+    write_orlib,
+)
+from btsopt.generate.write import (
+    generate_command,
+    generate_family,
+    generate_scenario,
+    write_companions,
+)
 
 __all__ = [
     "FAMILY_SIZES",
+    "NAM_DINH_COMPANIONS",
     "VARIANTS",
+    "VIETNAM_MARKET_SHARE",
+    "CarrierSpec",
+    "DemandSpec",
     "GeneratorParams",
     "OperatorSpec",
     "Town",
@@ -70,8 +90,16 @@ __all__ = [
     "generate_family",
     "generate_scenario",
     "generate_set_cover",
+    "cycle_instance",
+    "location_instance",
+    "rail_instance",
+    "write_orlib",
     "nam_dinh",
+    "nam_dinh_companions",
     "region_area_km2",
     "region_polygon",
     "scenario_facts",
+    "vietnam_demand",
+    "with_demand",
+    "write_companions",
 ]

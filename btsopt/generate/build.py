@@ -14,6 +14,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from btsopt.data import AREA_TYPES
+from btsopt.generate.demand import capacity_shortfall, demand_mbps, full_capacity_mbps
 from btsopt.generate.geometry import (
     _edge_distance,
     _inside,
@@ -474,6 +475,32 @@ def _repair(
     return _site_block(params, plane, xy, heights[chosen_ix], existing=False)
 
 
+CAPACITY_REPAIR_ROUNDS = 30
+"""Rounds of the capacity repair (each adds a candidate beside every short hamlet)."""
+
+CAPACITY_MARGIN = 0.9
+"""Share of a site's full capacity the capacity repair counts on: the written
+scenario's radio model may reach a few hamlets fewer than the generator's ranges."""
+
+
+def _capacity_need(params: GeneratorParams, h: _Hamlets, sites: _Sites) -> np.ndarray:
+    """Hamlets some operator cannot serve even with every admissible tenancy at
+    ``max_carriers`` (a maximum flow per operator; see ``capacity_shortfall``)."""
+    demand = demand_mbps(params.demand, h.population)
+    capacity = CAPACITY_MARGIN * full_capacity_mbps(params.demand)
+    admit = _admissible(sites, params) | sites.tenants
+    ranges = _ranges(params, sites.height)
+    hi, sj, d = _pairs(h.lon, h.lat, sites.lon, sites.lat, float(ranges.max()))
+    within = d[:, None] <= ranges[sj, :, h.area[hi]]
+    short = np.zeros(params.n_hamlets, dtype=bool)
+    for op in range(len(params.operators)):
+        ok = within[:, op] & admit[sj, op]
+        left = capacity_shortfall(hi[ok], sj[ok], demand[:, op], float(capacity[op]),
+                                  len(sites.lon))
+        short |= left > 0
+    return np.flatnonzero(short)
+
+
 @dataclass
 class _Result:
     hamlets: _Hamlets
@@ -521,6 +548,16 @@ def _build(params: GeneratorParams) -> _Result:
         sites = _concat(sites, _repair(rng, params, plane, h, need))
     else:  # pragma: no cover - the repair places a site within range of each needy hamlet
         raise RuntimeError("could not make full coverage feasible")
+    if params.demand is not None:
+        # Capacity repair: candidates beside hamlets whose traffic no split over the
+        # reaching sites carries, even with every one at max_carriers.
+        for _ in range(CAPACITY_REPAIR_ROUNDS):
+            need = _capacity_need(params, h, sites)
+            if need.size == 0:
+                break
+            sites = _concat(sites, _repair(rng, params, plane, h, need))
+        else:  # pragma: no cover - each round adds capacity beside every short hamlet
+            raise RuntimeError("could not make the [demand] capacity feasible")
     n_exist = int(sites.existing.sum())
     sites.ids = [f"S{j + 1:05d}" for j in range(n_exist)] + [
         f"C{j + 1:05d}" for j in range(len(sites.lon) - n_exist)

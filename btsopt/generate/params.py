@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from btsopt.data import AREA_TYPES
+from btsopt.generate.demand import DemandSpec, vietnam_demand
 from btsopt.radio.pathloss import EARTH_RADIUS_KM
 
 VARIANTS: tuple[str, ...] = ("brownfield", "consolidation", "each", "greenfield")
@@ -152,6 +153,9 @@ class GeneratorParams:
         Town weight from which a town is a city (dense-urban core, wards).
     radio_model, rx_height_m
         Radio settings written to ``[radio]``.
+    demand
+        ``[demand]`` and the operators' capacity keys (scenario format v2);
+        ``None`` writes a v1 scenario. The tables are the same either way.
     """
 
     name: str
@@ -182,6 +186,7 @@ class GeneratorParams:
     city_weight: float = 3.0
     radio_model: str = "cost231-hata"
     rx_height_m: float = 1.5
+    demand: DemandSpec | None = None
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -194,6 +199,8 @@ class GeneratorParams:
             raise ValueError(f"rural_share must be in [0, 1], got {self.rural_share}")
         if self.radio_model == "fixed-radius":
             raise ValueError("the generator writes link budgets: use a Hata radio model")
+        if self.demand is not None and len(self.demand.carriers) != len(self.operators):
+            raise ValueError("demand needs one CarrierSpec per operator")
 
 
 # --------------------------------------------------------------------------
@@ -384,3 +391,45 @@ def family_params(size: str, variant: str = "brownfield", seed: int = 1) -> Gene
         extra_candidates=extra,
         variant=variant,
     )
+
+
+def with_demand(params: GeneratorParams, demand: DemandSpec | None = None) -> GeneratorParams:
+    """The same scenario declared with ``[demand]`` (same tables, name ending ``-demand``).
+
+    Parameters
+    ----------
+    params
+        A v1 scenario's parameters.
+    demand
+        What to declare; default :func:`~btsopt.generate.demand.vietnam_demand`
+        for the parameters' operators.
+    """
+    demand = demand or vietnam_demand(tuple(op.id for op in params.operators))
+    return replace(
+        params, demand=demand, name=f"{params.name}-demand",
+        description=f"{params.description} With [demand]: {demand.summary()}.",
+    )
+
+
+NAM_DINH_COMPANIONS: tuple[str, ...] = (
+    "demand.toml", "consolidation.toml", "consolidation-demand.toml",
+)
+"""Files written beside the Nam Định ``scenario.toml``: the same tables declared
+with ``[demand]``, as a consolidation, and both (see :func:`nam_dinh_companions`)."""
+
+
+def nam_dinh_companions(seed: int = 137) -> dict[str, GeneratorParams]:
+    """The Nam Định declarations that share the brownfield scenario's tables.
+
+    Returns
+    -------
+    dict
+        File name (:data:`NAM_DINH_COMPANIONS`) -> parameters: ``demand.toml``
+        (the network as it is, with ``[demand]``), ``consolidation.toml``
+        (decommissioning and relocation allowed) and ``consolidation-demand.toml``
+        (both), for the side-by-side of the Nam Định README.
+    """
+    consolidation = nam_dinh(seed, "consolidation")
+    return dict(zip(NAM_DINH_COMPANIONS, (
+        with_demand(nam_dinh(seed)), consolidation, with_demand(consolidation),
+    ), strict=True))

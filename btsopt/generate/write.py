@@ -10,7 +10,13 @@ import numpy as np
 
 from btsopt.data import AREA_TYPES
 from btsopt.generate.build import _build, _Result
-from btsopt.generate.params import GeneratorParams, family_params, nam_dinh
+from btsopt.generate.params import (
+    GeneratorParams,
+    family_params,
+    nam_dinh,
+    nam_dinh_companions,
+    with_demand,
+)
 
 
 def _toml_text(params: GeneratorParams) -> str:
@@ -49,7 +55,9 @@ def _toml_text(params: GeneratorParams) -> str:
         f'model = "{params.radio_model}"',
         f"rx_height_m = {params.rx_height_m}",
     ]
-    for op in params.operators:
+    if params.demand is not None:
+        lines += ["", *params.demand.toml_lines()]
+    for k, op in enumerate(params.operators):
         lines += [
             "",
             "[[operators]]",
@@ -58,6 +66,8 @@ def _toml_text(params: GeneratorParams) -> str:
             f"frequency_mhz = {op.frequency_mhz:g}",
             f"max_path_loss_db = {op.max_path_loss_db:g}",
         ]
+        if params.demand is not None:
+            lines += params.demand.carriers[k].toml_lines()
     lines += [
         "",
         "[tables]",
@@ -131,7 +141,8 @@ def generate_scenario(params: GeneratorParams, out_dir: str | Path) -> Path:
 
 
 def generate_family(
-    size: str, variant: str = "brownfield", out_dir: str | Path = ".", seed: int = 1
+    size: str, variant: str = "brownfield", out_dir: str | Path = ".", seed: int = 1,
+    demand: bool = False,
 ) -> Path:
     """Generate one benchmark family member (see :func:`family_params`).
 
@@ -145,20 +156,53 @@ def generate_family(
         Output directory.
     seed
         Generator seed.
+    demand
+        Declare ``[demand]`` (:func:`~btsopt.generate.params.with_demand`).
 
     Returns
     -------
     Path
         The ``scenario.toml`` written.
     """
-    return generate_scenario(family_params(size, variant, seed), out_dir)
+    params = family_params(size, variant, seed)
+    return generate_scenario(with_demand(params) if demand else params, out_dir)
+
+
+def write_companions(companions: dict[str, GeneratorParams], out_dir: str | Path) -> list[Path]:
+    """Write further scenario TOMLs over tables already written into ``out_dir``.
+
+    Parameters
+    ----------
+    companions
+        File name -> parameters; each must make the same tables as the
+        scenario in ``out_dir`` (e.g. :func:`~btsopt.generate.params.nam_dinh_companions`).
+    out_dir
+        The folder of the scenario.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    written = []
+    for name, params in companions.items():
+        if params.variant == "greenfield":
+            raise ValueError(f"{name}: a greenfield variant has tables of its own")
+        path = Path(out_dir) / name
+        path.write_bytes(_toml_text(params).encode("utf-8"))
+        written.append(path)
+    return written
 
 
 def generate_command(
     preset: str, out_dir: str | Path, seed: int | None = None, size: str | None = None,
-    variant: str | None = None,
+    variant: str | None = None, demand: bool = False,
 ) -> Path:
     """Generate a preset or a family member and print one line about it.
+
+    The Nam Định brownfield scenario (without ``demand``) comes with its
+    companions (:data:`~btsopt.generate.params.NAM_DINH_COMPANIONS`) over the
+    same tables.
 
     Parameters
     ----------
@@ -172,6 +216,8 @@ def generate_command(
         Family size ``S``, ``M``, ``L`` or ``XL``.
     variant
         One of :data:`VARIANTS` (default ``brownfield``).
+    demand
+        Declare ``[demand]`` in ``scenario.toml``.
 
     Returns
     -------
@@ -179,16 +225,21 @@ def generate_command(
         The ``scenario.toml`` written.
     """
     variant = variant or "brownfield"
+    companions: dict[str, GeneratorParams] = {}
     if preset in ("nam-dinh", "nam_dinh"):
         params = nam_dinh(seed=137 if seed is None else seed, variant=variant)
+        if variant == "brownfield" and not demand:
+            companions = nam_dinh_companions(params.seed)
     elif preset == "family":
         if size is None:
             raise ValueError("preset 'family' needs a size (S, M, L or XL)")
         params = family_params(size.upper(), variant, 1 if seed is None else seed)
     else:
         raise ValueError(f"unknown preset {preset!r} (expected 'nam-dinh' or 'family')")
+    params = with_demand(params) if demand else params
     result = _build(params)
     toml = _write_files(params, result, Path(out_dir))
+    also = write_companions(companions, out_dir)
     s = result.sites
     greenfield = params.variant == "greenfield"
     n_exist = 0 if greenfield else int(s.existing.sum())
@@ -197,6 +248,8 @@ def generate_command(
     print(
         f"wrote {toml}: {params.name}, {params.n_hamlets} hamlets, {n_exist} existing sites, "
         f"{len(s.lon) - n_exist} candidates, {tenancies} tenancies, "
-        f"{dead} hamlets without coverage today (seed {params.seed}, variant {params.variant})"
+        f"{dead} hamlets without coverage today (seed {params.seed}, variant {params.variant}"
+        + (", with [demand]" if demand else "") + ")"
+        + (f"; also {', '.join(p.name for p in also)}" if also else "")
     )
     return toml

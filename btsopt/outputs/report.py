@@ -26,8 +26,10 @@ def _money(value: float) -> str:
     return f"{value:,.1f}" if math.isfinite(value) else "-"
 
 
-def render_report(data: ProblemData, result: Result, tables: PlanTables | None = None,
-                  fibre: FibrePlan | None = None) -> str:
+def render_report(
+    data: ProblemData, result: Result, fibre: FibrePlan | None = None,
+    tables: PlanTables | None = None,
+) -> str:
     """Markdown report of a solve.
 
     Parameters
@@ -35,13 +37,12 @@ def render_report(data: ProblemData, result: Result, tables: PlanTables | None =
     data
         The problem.
     result
-        What :func:`btsopt.solve` returned.
-    tables
-        Precomputed :func:`~btsopt.outputs.tables.build_tables` of the
-        result, to save recomputing them (for the work list).
+        The solve's result.
     fibre
-        The plan's new fibre, when the scenario has a ``[network]``: adds
-        its section.
+        The fibre plan (``[network]``): adds its section.
+    tables
+        The plan's tables, when already built (for the work list and, with
+        ``[demand]``, the section on load and service).
     """
     t = data.targets
     lines = [
@@ -135,8 +136,9 @@ def render_report(data: ProblemData, result: Result, tables: PlanTables | None =
         f"{_money(total['rent_received'])} | **{_money(total['npv'])}** |",
         "",
     ]
-    if tables is None:
-        tables = build_tables(data, result)
+    tables = tables if tables is not None else build_tables(data, result)
+    if data.demand is not None and ev.demand is not None:
+        lines += _demand_section(data, tables)
     lines += worklist_markdown(data, tables)
     if fibre is not None:
         lines += fibre_report_lines(data, fibre)
@@ -186,5 +188,65 @@ def worklist_markdown(data: ProblemData, tables: PlanTables) -> list[str]:
                 f"{rec['district']} | {rec['lon']:.5f} | {rec['lat']:.5f} | "
                 f"{_money(rec['cost'])} | {_money(rec['rent_npv'])} |"
             )
+        lines.append("")
+    return lines
+
+
+def _demand_section(data: ProblemData, tables: PlanTables) -> list[str]:
+    """Service, load and carriers of a plan with ``[demand]``."""
+    demand, ev = data.demand, tables.evaluation
+    summary = ev.demand
+    kpis = tables.kpis["value"]
+    hamlets = tables.hamlets
+    unserved = hamlets["served_subscriptions"] < hamlets["subscriptions"] - 1e-9
+    uncovered = ~hamlets["covered"].astype(bool)
+    tenancies = tables.tenancies[tables.tenancies["action"] != "remove"]
+    load = tenancies["load"]
+    user = float(demand.user_mbps)
+    lines = [
+        "## Demand and capacity",
+        "",
+        f"Busy hour: {demand.busy_hour_mbps:g} Mb/s per subscription; users must get "
+        f"{user:g} Mb/s on average (a tenancy's load is its traffic over what its "
+        "carriers carry at that rate; mean user rate = peak x (1 - raw load)).",
+        "",
+        "| figure | plan |",
+        "|---|---|",
+        f"| subscriptions served | {summary['served_subscriptions']:,.0f} of "
+        f"{summary['subscriptions']:,.0f} ({summary['served_share']:.2%}) |",
+        f"| subscriptions not served | "
+        f"{summary['subscriptions'] - summary['served_subscriptions']:,.0f} |",
+        f"| hamlets with subscribers of some operator not served | {int(unserved.sum())} |",
+        f"| hamlets not covered at all | {int(uncovered.sum())} |",
+        f"| carriers added | {int(summary['carriers_added'])} |",
+        f"| highest tenancy load | {summary['max_load']:.1%} |",
+        f"| tenancies above 80% load | {int((load > 0.8).sum())} of {len(tenancies)} |",
+        f"| lowest estimated mean user rate | {kpis.get('min_user_mbps', math.nan):.1f} Mb/s "
+        f"(target {user:g}) |",
+        f"| traffic-weighted mean user rate | {kpis.get('mean_user_mbps', math.nan):.1f} Mb/s |",
+        "",
+        "| operator | served subscriptions | served share | carriers added | highest load |",
+        "|---|---|---|---|---|",
+    ]
+    for op_id, row in summary["operators"].items():
+        lines.append(
+            f"| {op_id} | {row['served_subscriptions']:,.0f} | {row['served_share']:.2%} | "
+            f"{int(row['carriers_added'])} | {row['max_load']:.1%} |"
+        )
+    lines.append("")
+    carriers = tables.carriers
+    if carriers is not None and len(carriers):
+        added = carriers.pivot_table(index="district", columns="operator_id",
+                                     values="carriers_added", aggfunc="sum", fill_value=0)
+        ops = [op for op in data.operator_ids if op in added.columns]
+        lines += [
+            "### Carriers added per district and operator",
+            "",
+            "| district | " + " | ".join(ops) + " | total |",
+            "|---|" + "---|" * (len(ops) + 1),
+        ]
+        for district, row in added[ops].iterrows():
+            lines.append(f"| {district} | " + " | ".join(str(int(row[op])) for op in ops)
+                         + f" | {int(row.sum())} |")
         lines.append("")
     return lines

@@ -102,7 +102,12 @@ def _with_ratio(data: ProblemData, ratio: float, sharing: str = "hard") -> Probl
 
 
 def saturated_plan(data: ProblemData) -> Plan:
-    """Every shareable site filled to capacity, forced unshareable sites kept."""
+    """Every shareable site filled to capacity, forced unshareable sites kept.
+
+    With ``[demand]`` every tenancy holds ``max_carriers``: the ratio is what
+    is asked, and the most capacity is the plan's best chance to carry the
+    traffic of the hamlets its added tenants reach.
+    """
     usable, shareable, forced = sharing_structure(data)
     before = np.asarray(data.tenancies, dtype=bool)
     x = np.zeros_like(before)
@@ -117,7 +122,9 @@ def saturated_plan(data: ProblemData) -> Plan:
                 break
             x[j, k] = True
             room -= 1
-    return Plan(x)
+    if data.demand is None:
+        return Plan(x)
+    return Plan(x, np.where(x, np.asarray(data.demand.max_carriers)[None, :], 0))
 
 
 def highest_reachable_ratio(
