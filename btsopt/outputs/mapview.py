@@ -463,24 +463,26 @@ DISTRICT_FILLS: tuple[str, ...] = (
 )
 """Pale fills of traced district areas; neighbours get different ones."""
 
-SITE_DETAILS: tuple[tuple[str, str], ...] = (
-    ("owner", "owner"),
-    ("tenants", "tenants"),
-    ("new_tenants", "new tenants"),
-    ("removed_tenants", "tenants leaving"),
-    ("commune", "commune"),
-    ("district", "district"),
-    ("load", "load"),
+SITE_DETAILS: tuple[tuple[str, str, str], ...] = (
+    ("owner", "owner", "{}"),
+    ("tenants", "tenants", "{}"),
+    ("new_tenants", "new tenants", "{}"),
+    ("removed_tenants", "tenants leaving", "{}"),
+    ("commune", "commune", "{}"),
+    ("district", "district", "{}"),
+    ("max_load", "highest tenancy load", "{:.0%}"),
+    ("carriers_added", "carriers added", "{:.0f}"),
+    ("min_user_mbps", "lowest mean user rate", "{:.1f} Mb/s"),
 )
-"""``(sites-table column, label)`` shown on hover over a site, when the column
-is in the table and the value is not empty; a table with more columns (e.g.
-a site's traffic load) shows them by adding a pair here."""
+"""``(sites-table column, label, format)`` shown on hover over a site, when
+the column is in the table and the value is not empty (the load columns come
+with ``[demand]``); more columns show by adding a triple here."""
 
 
 def _lines_of(columns: Mapping[str, list[Any]], row: int,
-              details: Sequence[tuple[str, str]]) -> list[str]:
+              details: Sequence[tuple[str, str, str]]) -> list[str]:
     lines = []
-    for column, label in details:
+    for column, label, form in details:
         if column not in columns:
             continue
         value = columns[column][row]
@@ -488,9 +490,7 @@ def _lines_of(columns: Mapping[str, list[Any]], row: int,
             continue
         if isinstance(value, str):
             value = value.replace(";", ", ")
-        elif isinstance(value, float):
-            value = f"{value:,.3g}"
-        lines.append(f"{label}: {value}")
+        lines.append(f"{label}: {form.format(value)}")
     return lines
 
 
@@ -653,7 +653,7 @@ SITE_STYLES: dict[str, tuple[str, MapStyle, bool, int]] = {
 def site_layers(context: MapContext) -> list[MapLayer]:
     """One layer per site status (new, co-located, removed, kept, unused) and shared rings."""
     sites = context.tables.sites
-    wanted = ["site_id", "status", "shared", "lon", "lat", *(c for c, _ in SITE_DETAILS)]
+    wanted = ["site_id", "status", "shared", "lon", "lat", *(c for c, _, _ in SITE_DETAILS)]
     columns = {c: sites[c].tolist() for c in wanted if c in sites.columns}
     if "owner" in columns and "tenants" in columns:  # a new site without owner: its builder's
         columns["owner"] = [

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import btsopt
 from btsopt.data import ProblemData
 from btsopt.outputs import render_html
 from btsopt.outputs.mapview import (
@@ -18,7 +20,10 @@ from btsopt.outputs.mapview import (
     Projection,
     render_map,
 )
+from btsopt.plan import Plan
 from btsopt.result import Result
+
+from .tiny_plan import TINY_PLAN_ROWS, make_result, plan_from_rows
 
 
 def _fibre(lon: tuple[float, ...], lat: tuple[float, ...]) -> MapLayer:
@@ -70,3 +75,15 @@ def test_projection_round_trip() -> None:
 def test_builders_are_listed() -> None:
     names = [build.__name__ for build in LAYER_BUILDERS]
     assert names == ["boundary_layers", "hamlet_layers", "site_layers"]
+
+
+def test_site_hover_shows_load_with_demand(tiny_demand: Path) -> None:
+    data = btsopt.read_scenario(tiny_demand)
+    tenancies = plan_from_rows(data, TINY_PLAN_ROWS).tenancies
+    carriers = tenancies.astype(np.int64)
+    carriers[data.sites.ids.index("E2"), data.operator_index("beta")] = 2
+    page = render_html(data, make_result(data, Plan(tenancies, carriers)))
+    tip = re.search(r'data-tip="(site E2: colocated[^"]*)"', page).group(1)
+    assert "carriers added: 1" in tip
+    assert re.search(r"highest tenancy load: \d+%", tip)
+    assert re.search(r"lowest mean user rate: [\d.]+ Mb/s", tip)
