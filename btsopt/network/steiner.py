@@ -63,6 +63,10 @@ class SteinerParams:
         Compute the LP bound when terminals x edges is at most this.
     exact_time_limit_s
         Time limit of the MILP; past it the heuristic tree stands.
+    search_max_size
+        Dual ascent and local search only when terminals x edges is at most
+        this (the bundled province: 14 million; a country's 50,000 hamlets on
+        290,000 edges would take hours, and keep Mehlhorn's tree).
     target_gap
         The local search runs only while the tree costs more than this share
         above the lower bound (it cannot gain more than that). On the bundled
@@ -77,6 +81,7 @@ class SteinerParams:
     bound_max_size: int = 60_000
     exact_time_limit_s: float = 30.0
     target_gap: float = 5e-3
+    search_max_size: int = 100_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -590,13 +595,15 @@ def steiner_tree(
                              seconds=time.perf_counter() - started, method="trivial")
     start = mehlhorn(graph, terminals)
     start_cost = graph.cost(np.flatnonzero(start))
-    bound = max(cheap_bound(graph, terminals, root),
-                dual_ascent_bound(graph, terminals, root))
+    size = len(terminals) * graph.num_edges
+    searched = size <= params.search_max_size
+    bound = cheap_bound(graph, terminals, root)
+    if searched:
+        bound = max(bound, dual_ascent_bound(graph, terminals, root))
     in_tree, moves = start, 0
-    if start_cost > bound * (1 + params.target_gap):
+    if searched and start_cost > bound * (1 + params.target_gap):
         in_tree, moves = improve(graph, start, terminal, params.max_passes,
                                  params.max_insertions, bound * (1 + params.target_gap))
-    size = len(terminals) * graph.num_edges
     optimal, method = False, "heuristic"
     if size <= params.exact_max_size:
         found = exact_tree(graph, terminals, root, params.exact_time_limit_s)

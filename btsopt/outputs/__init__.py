@@ -1,6 +1,13 @@
 """Outputs: plan and table files, GeoJSON, the summary and the planners' reports."""
 
-from btsopt.outputs.files import RESULT_FILES, atomic_write_text, write_result
+from btsopt.outputs.files import (
+    OUTPUT_MARKER,
+    atomic_write_text,
+    earlier_outputs,
+    foreign_files,
+    mark_outputs,
+    write_result,
+)
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
 from btsopt.outputs.mapview import LegendEntry, MapFeature, MapLayer, MapStyle
@@ -22,7 +29,7 @@ from btsopt.outputs.tables import (
 )
 
 __all__ = [
-    "RESULT_FILES",
+    "OUTPUT_MARKER",
     "SITE_STATUSES",
     "ChartPoint",
     "LegendEntry",
@@ -34,11 +41,14 @@ __all__ = [
     "atomic_write_text",
     "build_tables",
     "cost_frame",
+    "earlier_outputs",
+    "foreign_files",
     "frontier_points",
     "frontier_svg",
     "hamlets_frame",
     "hamlets_geojson",
     "kpi_frame",
+    "mark_outputs",
     "operators_frame",
     "plan_frame",
     "render_html",
