@@ -1,4 +1,4 @@
-"""Errors raised on bad input and on scenarios without a feasible plan."""
+"""Errors raised on bad input and on outputs that cannot be written."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from __future__ import annotations
 class ScenarioError(ValueError):
     """A scenario file is malformed or inconsistent.
 
-    The message names the file, and where known the row (1-based data row,
-    as a spreadsheet user counts them below the header) and the column.
+    The message names the file, and where known the line (as an editor shows
+    it: the header of a CSV file is line 1, so its first data row is line 2)
+    or, in a file without lines (Parquet), the row, and the column.
 
     Parameters
     ----------
@@ -16,9 +17,13 @@ class ScenarioError(ValueError):
     file
         The file that holds the problem.
     row
-        The 1-based data row, when the problem is in one row.
+        The 1-based data row (the first row under the header is 1), when the
+        problem is in one row.
     column
         The column or TOML key, when the problem is in one field.
+    line
+        The line of a text file as an editor numbers it; the message names
+        it rather than ``row`` when given.
     """
 
     def __init__(
@@ -27,18 +32,22 @@ class ScenarioError(ValueError):
         file: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        line: int | None = None,
     ) -> None:
         self.message = message
         self.file = file
         self.row = row
         self.column = column
+        self.line = line
         super().__init__(str(self))
 
     def __str__(self) -> str:
         where = []
         if self.file is not None:
             where.append(str(self.file))
-        if self.row is not None:
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        elif self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
@@ -48,3 +57,23 @@ class ScenarioError(ValueError):
 
 class PlanError(ScenarioError):
     """A plan or proposal file is malformed or refers to unknown ids."""
+
+
+class OutputError(Exception):
+    """An output cannot be written where it was asked for (exit status 3).
+
+    Parameters
+    ----------
+    message
+        What is wrong and what to do about it.
+    file
+        The file or folder concerned.
+    """
+
+    def __init__(self, message: str, file: str | None = None) -> None:
+        self.message = message
+        self.file = file
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}" if self.file is not None else self.message

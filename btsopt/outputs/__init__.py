@@ -1,8 +1,16 @@
 """Outputs: plan and table files, GeoJSON, the summary and the planners' reports."""
 
-from btsopt.outputs.files import atomic_write_text, write_result
+from btsopt.outputs.files import (
+    OUTPUT_MARKER,
+    atomic_write_text,
+    earlier_outputs,
+    foreign_files,
+    mark_outputs,
+    write_result,
+)
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
+from btsopt.outputs.mapview import LegendEntry, MapFeature, MapLayer, MapStyle
 from btsopt.outputs.report import render_report
 from btsopt.outputs.tables import (
     SITE_STATUSES,
@@ -17,21 +25,30 @@ from btsopt.outputs.tables import (
     site_status,
     sites_frame,
     tenancies_frame,
+    worklist_frame,
 )
 
 __all__ = [
+    "OUTPUT_MARKER",
     "SITE_STATUSES",
     "ChartPoint",
+    "LegendEntry",
+    "MapFeature",
+    "MapLayer",
+    "MapStyle",
     "PlanTables",
     "area_frame",
     "atomic_write_text",
     "build_tables",
     "cost_frame",
+    "earlier_outputs",
+    "foreign_files",
     "frontier_points",
     "frontier_svg",
     "hamlets_frame",
     "hamlets_geojson",
     "kpi_frame",
+    "mark_outputs",
     "operators_frame",
     "plan_frame",
     "render_html",
@@ -40,5 +57,6 @@ __all__ = [
     "sites_frame",
     "sites_geojson",
     "tenancies_frame",
+    "worklist_frame",
     "write_result",
 ]
