@@ -10,6 +10,7 @@ from btsopt.outputs.files import (
 )
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
+from btsopt.outputs.mapview import LegendEntry, MapFeature, MapLayer, MapStyle
 from btsopt.outputs.report import render_report
 from btsopt.outputs.tables import (
     SITE_STATUSES,
@@ -24,12 +25,17 @@ from btsopt.outputs.tables import (
     site_status,
     sites_frame,
     tenancies_frame,
+    worklist_frame,
 )
 
 __all__ = [
     "OUTPUT_MARKER",
     "SITE_STATUSES",
     "ChartPoint",
+    "LegendEntry",
+    "MapFeature",
+    "MapLayer",
+    "MapStyle",
     "PlanTables",
     "area_frame",
     "atomic_write_text",
@@ -51,5 +57,6 @@ __all__ = [
     "sites_frame",
     "sites_geojson",
     "tenancies_frame",
+    "worklist_frame",
     "write_result",
 ]
