@@ -18,7 +18,7 @@ import pandas as pd
 
 from btsopt.data import ProblemData
 from btsopt.network.fibre import fibre_plan
-from btsopt.outputs.fibre import fibre_geojson
+from btsopt.outputs.fibre import fibre_geojson, fibre_layers, ftth_html_section
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import render_html
 from btsopt.outputs.report import render_report
@@ -202,7 +202,10 @@ def write_result(
         put("plan.csv", ",".join(plan_columns) + "\n")
     put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     put("report.md", render_report(data, result, fibre=fibre, tables=tables))
-    put("report.html", render_html(data, result, frontier=frontier, tables=tables))
+    put("report.html", render_html(
+        data, result, frontier=frontier, tables=tables,
+        layers=() if fibre is None else fibre_layers(data, fibre),
+        sections=() if fibre is None else (ftth_html_section(data, fibre),)))
     mark_outputs(out, [path.name for path in written])
     return written
 
