@@ -1,6 +1,9 @@
-"""Errors raised on bad input and on scenarios without a feasible plan."""
+"""Errors raised on bad input, on scenarios without a feasible plan and on
+outputs that cannot be written."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class ScenarioError(ValueError):
@@ -48,3 +51,32 @@ class ScenarioError(ValueError):
 
 class PlanError(ScenarioError):
     """A plan or proposal file is malformed or refers to unknown ids."""
+
+
+class OutputError(OSError):
+    """An output file could not be written (disk full, no permission, a file
+    where a folder should be). The command line reports it on one line and
+    exits with status 3.
+
+    Parameters
+    ----------
+    path
+        The file or folder that could not be written.
+    reason
+        Why, in words (e.g. the system's ``No space left on device``).
+    errno
+        The system error number, when there is one.
+    """
+
+    def __init__(self, path: str | Path, reason: str, errno: int | None = None) -> None:
+        super().__init__(errno, reason, str(path))
+        self.path = str(path)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.reason}"
+
+    @classmethod
+    def from_os_error(cls, path: str | Path, error: OSError) -> OutputError:
+        """The :class:`OutputError` of a failed write of ``path``."""
+        return cls(path, error.strerror or str(error), error.errno)

@@ -1,17 +1,24 @@
-"""One benchmark run in a fresh process: ``python -m btsopt.bench.worker RESULT.json``.
+"""One benchmark run in a fresh process:
+``python -m btsopt.bench.worker RESULT.json [PARENT_PID]``.
 
 The task comes as JSON on stdin (see :class:`~btsopt.bench.runner.RunTask`);
 the result row, with the process's peak resident memory, is written to
-``RESULT.json``. A failure is written as a row with status ``error``.
+``RESULT.json``. A failure is written as a row with status ``error``. Given
+the parent's process id, the run ends (removing ``RESULT.json``'s folder,
+the parent's temporary folder) once the parent is gone
+(:func:`btsopt.lifeline.exit_with_parent`).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import traceback
 from pathlib import Path
 from typing import Any
+
+from btsopt.lifeline import exit_with_parent
 
 
 def peak_rss_mb() -> float | None:
@@ -32,6 +39,8 @@ def peak_rss_mb() -> float | None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0])
+    if len(argv) > 1:
+        exit_with_parent(int(argv[1]), lambda: shutil.rmtree(out.parent, ignore_errors=True))
     from btsopt.bench.runner import ERROR, RunTask, _record, execute
 
     task = RunTask.from_json(sys.stdin.read())

@@ -1,6 +1,13 @@
 """Outputs: plan and table files, GeoJSON, the summary and the planners' reports."""
 
-from btsopt.outputs.files import atomic_write_text, write_result
+from btsopt.outputs.checkpoint import Checkpoint, default_checkpoint_period
+from btsopt.outputs.files import (
+    atomic_write_text,
+    prepare_out_dir,
+    write_plan_elsewhere,
+    write_result,
+    write_result_to_streams,
+)
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
 from btsopt.outputs.report import render_report
@@ -22,11 +29,13 @@ from btsopt.outputs.tables import (
 __all__ = [
     "SITE_STATUSES",
     "ChartPoint",
+    "Checkpoint",
     "PlanTables",
     "area_frame",
     "atomic_write_text",
     "build_tables",
     "cost_frame",
+    "default_checkpoint_period",
     "frontier_points",
     "frontier_svg",
     "hamlets_frame",
@@ -34,11 +43,14 @@ __all__ = [
     "kpi_frame",
     "operators_frame",
     "plan_frame",
+    "prepare_out_dir",
     "render_html",
     "render_report",
     "site_status",
     "sites_frame",
     "sites_geojson",
     "tenancies_frame",
+    "write_plan_elsewhere",
     "write_result",
+    "write_result_to_streams",
 ]
