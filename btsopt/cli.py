@@ -1,7 +1,9 @@
 """The ``btsopt`` command line: solve, evaluate, validate, generate, bench.
 
 Exit status: 0 success; 1 no feasible plan; 2 bad input (a message naming
-file, row and field on stderr, never a traceback).
+file, row and field on stderr, never a traceback); 3 an output could not be
+written (one line naming the file and the reason); 128 + N after a second
+stop signal N (the first stops the search and writes the best plan).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from btsopt.errors import ScenarioError
+from btsopt.errors import OutputError, ScenarioError
 
-EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_OUTPUT = 0, 1, 2, 3
 
 
 def _parse_value(text: str) -> Any:
@@ -76,23 +78,26 @@ RESULT_HEADER = (
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from btsopt.diagnose import check_resources, explain_infeasibility
-    from btsopt.outputs import write_result
-    from btsopt.progress import terminal_progress
-    from btsopt.solve import SolveParams, solve
+    from btsopt.diagnose import check_resources
+    from btsopt.outputs import Checkpoint, default_checkpoint_period, prepare_out_dir
+    from btsopt.progress import stop_on_signals, terminal_progress
+    from btsopt.radio import compute_coverage
+    from btsopt.solve import SolveParams
 
     data = _read(args.scenario)
-    out = Path(args.out)
-    scenario_dir = Path(args.scenario).resolve().parent
-    if out.resolve() == scenario_dir:
-        raise ScenarioError("--out must not be the scenario's own folder (inputs are never "
-                            "overwritten)", file=str(out))
-    if (out / "scenario.toml").exists():
-        raise ScenarioError("--out holds a scenario; outputs never overwrite inputs",
-                            file=str(out))
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise ScenarioError("output folder is not empty (use --force to overwrite)",
-                            file=str(out))
+    out = None if args.out == "-" else Path(args.out)
+    if out is not None:
+        scenario_dir = Path(args.scenario).resolve().parent
+        if out.resolve() == scenario_dir:
+            raise ScenarioError("--out must not be the scenario's own folder (inputs are never "
+                                "overwritten)", file=str(out))
+        if (out / "scenario.toml").exists():
+            raise ScenarioError("--out holds a scenario; outputs never overwrite inputs",
+                                file=str(out))
+        if out.is_dir() and any(out.iterdir()) and not args.force:
+            raise ScenarioError("output folder is not empty (use --force to overwrite)",
+                                file=str(out))
+        prepare_out_dir(out)  # a file, no permission: exit 3 now, not after the solve
     try:
         params = SolveParams(
             backend=args.backend, time_limit=args.time_limit, seed=args.seed,
@@ -100,21 +105,87 @@ def cmd_solve(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
+    if args.checkpoint is not None and args.checkpoint < 0:
+        raise ScenarioError("must be 0 (off) or a number of seconds", column="--checkpoint")
+    period = default_checkpoint_period(args.time_limit) if args.checkpoint is None \
+        else args.checkpoint
+    if out is None and period > 0:
+        if args.checkpoint:
+            print("warning: --checkpoint needs an output folder; none with --out -",
+                  file=sys.stderr)
+        period = 0.0
     check_resources(data)  # fail early with an estimate, not an out-of-memory kill
-    progress = terminal_progress(args.quiet, args.log_json)
-    try:
-        result = solve(data, params, progress=progress)
-    finally:
-        progress.close()
+    coverage = compute_coverage(data)
+    start = _start_plan(args.start, data, coverage) if args.start else None
+    progress = terminal_progress(args.quiet, args.log_json, keep_incumbent=period > 0)
+    # The whole command, not only the search: a signal while the plan is
+    # being written lets the writing finish (a second one aborts it cleanly).
+    with stop_on_signals(progress):
+        checkpoint = None
+        try:
+            if period > 0:
+                with Checkpoint(data, progress, out, period, args.backend) as checkpoint:
+                    result = _solve(data, params, coverage, start, progress, args.time_limit)
+            else:
+                result = _solve(data, params, coverage, start, progress, args.time_limit)
+        finally:
+            progress.close()
+        if checkpoint is not None and checkpoint.error is not None:
+            print(f"warning: checkpoint not written: {checkpoint.error}", file=sys.stderr)
+        return _write_solved(data, result, out)
+
+
+def _solve(data, params, coverage, start, progress, time_limit: float):
+    """The solve, and for an infeasible scenario the rule that binds."""
+    from btsopt.diagnose import explain_infeasibility
+    from btsopt.solve import solve
+
+    result = solve(data, params, coverage=coverage, hint=start, progress=progress)
     if result.status == "infeasible" and "cannot meet their coverage rule" not in result.message:
         # Say which target or rule binds: short solves with one constraint relaxed.
-        diagnosis = explain_infeasibility(data, time_limit=min(30.0, args.time_limit),
-                                          params=params)
+        diagnosis = explain_infeasibility(data, time_limit=min(30.0, time_limit), params=params)
         if diagnosis.reasons:
             result = dataclasses.replace(result, message=diagnosis.message)
-    write_result(data, result, out)
-    print(RESULT_HEADER)
-    print(_result_row(data.name, result))
+    return result
+
+
+def _start_plan(path: str, data, coverage):
+    """``--start PLAN.csv``: the plan, repaired where it breaks the rules; each
+    kind of change on one line of standard error."""
+    from btsopt.plan import read_plan_csv
+    from btsopt.solvers.repair import repair_plan
+
+    repair = repair_plan(data, read_plan_csv(path, data), coverage)
+    for line in repair.lines(data):
+        print(f"start plan: {line}", file=sys.stderr)
+    if not repair.changes:
+        print("start plan: keeps every rule, used as it is", file=sys.stderr)
+    for violation in repair.remaining:
+        print(f"start plan: still breaks: {violation}", file=sys.stderr)
+    return repair.plan
+
+
+def _write_solved(data, result, out: Path | None) -> int:
+    """Write the result (``None``: plan to standard output, everything else to
+    standard error); on an output failure, one line and exit status 3, after
+    saving a solved plan elsewhere if possible."""
+    from btsopt.outputs import write_plan_elsewhere, write_result, write_result_to_streams
+
+    table = sys.stderr if out is None else sys.stdout
+    try:
+        if out is None:
+            write_result_to_streams(data, result, sys.stdout, sys.stderr)
+        else:
+            write_result(data, result, out)
+    except OutputError as exc:
+        rescue = write_plan_elsewhere(data, result)
+        where = (f"; the plan was saved in {rescue}" if rescue is not None
+                 else "; run again with --out - to print the plan" if result.plan is not None
+                 else "")
+        print(f"error: {exc}{where}", file=sys.stderr)
+        return EXIT_OUTPUT
+    print(RESULT_HEADER, file=table)
+    print(_result_row(data.name, result), file=table)
     if result.message:
         print(result.message, file=sys.stderr)
     return EXIT_OK if result.is_feasible() else EXIT_NO_PLAN
@@ -207,7 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solve", help="find the least-cost plan meeting the targets")
     p.add_argument("scenario")
-    p.add_argument("--out", default="out", help="output folder (default: out)")
+    p.add_argument("--out", default="out",
+                   help="output folder (default: out); '-' prints plan.csv to standard output "
+                        "and summary.json to standard error")
     p.add_argument("--time-limit", type=float, default=180.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--backend", default="core", help="core (default), highs, scip or cpsat")
@@ -220,6 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no live progress line")
     p.add_argument("--log-json", metavar="FILE", help="write progress events as JSON lines")
+    p.add_argument("--checkpoint", type=float, default=None, metavar="SECONDS",
+                   help="write the best plan so far (plan.csv, summary.json) into --out every "
+                        "SECONDS while solving; 0 turns it off (default: 60 when --time-limit "
+                        "is over 120, else off)")
+    p.add_argument("--start", metavar="PLAN.csv",
+                   help="start from this plan (a checkpoint, last year's plan, a proposal's "
+                        "outcome), repaired where it breaks the rules")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("evaluate", help="score a plan or a proposal without solving")
@@ -267,9 +347,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    except KeyboardInterrupt as exc:
         print("interrupted", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", 2)  # 130 for Ctrl-C
 
 
 if __name__ == "__main__":

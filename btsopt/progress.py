@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from btsopt.errors import OutputError
 from btsopt.solvers.base import relative_gap
 
 
@@ -247,6 +248,11 @@ def stop_on_signals(progress: Progress):
             signal.signal(number, old)
 
 
-def terminal_progress(quiet: bool, json_path: str | None) -> Progress:
+def terminal_progress(quiet: bool, json_path: str | None, keep_incumbent: bool = False
+                      ) -> Progress:
     """The progress reporter of the command line."""
-    return Progress(stream=None if quiet else sys.stderr, json_path=json_path)
+    try:
+        return Progress(stream=None if quiet else sys.stderr, json_path=json_path,
+                        keep_incumbent=keep_incumbent)
+    except OSError as exc:
+        raise OutputError.from_os_error(json_path, exc) from exc
