@@ -171,6 +171,80 @@ class Sites:
 
 
 @dataclass(frozen=True, eq=False)
+class Demand:
+    """Traffic and carrier capacity (``[demand]``, scenario format v2), defaults resolved.
+
+    Per-operator arrays are indexed like ``ProblemData.operators``; every
+    array is read-only.
+
+    Attributes
+    ----------
+    subscriptions_per_100
+        Mobile broadband subscriptions per 100 people.
+    busy_hour_mbps
+        Mean busy-hour traffic of one subscription, Mb/s.
+    user_mbps
+        Mean download rate a user must get in the busy hour, Mb/s.
+    keep_service
+        Every (hamlet, operator) pair covered today stays covered.
+    subscriptions
+        (hamlets,) subscriptions of each hamlet.
+    market_share
+        (operators,) share of the subscriptions; the sum is at most 1.
+    sectors, carrier_mhz, spectral_efficiency, peak_mbps
+        (operators,) what one carrier of a tenancy is made of.
+    max_carriers
+        (operators,) carriers one tenancy can hold.
+    carrier_capex, carrier_opex_per_year
+        (operators,) cost of one carrier added to one tenancy.
+    carriers_today
+        (sites x operators) carriers installed today; 0 where no tenancy.
+    """
+
+    subscriptions_per_100: float
+    busy_hour_mbps: float
+    user_mbps: float
+    keep_service: bool
+    subscriptions: np.ndarray
+    market_share: np.ndarray
+    sectors: np.ndarray
+    carrier_mhz: np.ndarray
+    spectral_efficiency: np.ndarray
+    peak_mbps: np.ndarray
+    max_carriers: np.ndarray
+    carrier_capex: np.ndarray
+    carrier_opex_per_year: np.ndarray
+    carriers_today: np.ndarray
+
+    def __post_init__(self) -> None:
+        for attr in (
+            "subscriptions", "market_share", "sectors", "carrier_mhz", "spectral_efficiency",
+            "peak_mbps", "max_carriers", "carrier_capex", "carrier_opex_per_year",
+            "carriers_today",
+        ):
+            object.__setattr__(self, attr, _frozen(getattr(self, attr)))
+
+    @property
+    def demand_mbps(self) -> np.ndarray:
+        """(hamlets x operators) busy-hour demand D[i, k], Mb/s."""
+        return np.outer(self.subscriptions, self.market_share) * self.busy_hour_mbps
+
+    @property
+    def carrier_capacity_mbps(self) -> np.ndarray:
+        """(operators,) c_k: what one carrier carries while users still get ``user_mbps``.
+
+        A processor-sharing cell gives its users ``peak x (1 - load)`` on
+        average, so the load may reach ``1 - user_mbps / peak_mbps``.
+        """
+        return (self.sectors * self.carrier_mhz * self.spectral_efficiency
+                * (1.0 - self.user_mbps / self.peak_mbps))
+
+    def carrier_cost_npv(self, economics: Economics) -> np.ndarray:
+        """(operators,) NPV of one added carrier: capex plus opex over the horizon."""
+        return self.carrier_capex + self.carrier_opex_per_year * economics.annuity_factor
+
+
+@dataclass(frozen=True, eq=False)
 class ProblemData:
     """A validated scenario: the single input of coverage, model and solvers.
 
@@ -189,6 +263,9 @@ class ProblemData:
     forced_tenancies, forbidden_tenancies
         Optional (sites x operators) masks of tenancies every plan must have
         or must not have (a proposal's decisions locked in); ``None``: none.
+    demand
+        ``[demand]`` (scenario format v2): traffic and carrier capacity;
+        ``None`` for a v1 scenario, whose plans ignore traffic.
     """
 
     name: str
@@ -207,7 +284,7 @@ class ProblemData:
     explicit_coverage: sparse.csr_matrix | None = None
     forced_tenancies: np.ndarray | None = None
     forbidden_tenancies: np.ndarray | None = None
-
+    demand: Demand | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenancies", _frozen(self.tenancies))

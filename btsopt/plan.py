@@ -1,13 +1,16 @@
 """Plans: which operator sits on which site in the outcome.
 
-A :class:`Plan` is the boolean (sites x operators) matrix of outcome tenancies.
-It is what solvers return and what the evaluator checks; reading and writing
-``plan.csv`` (columns ``site_id,operator_id,action``) lives here too.
+A :class:`Plan` is the boolean (sites x operators) matrix of outcome tenancies
+and, for a scenario with ``[demand]``, the carriers of each. It is what solvers
+return and what the evaluator checks; reading and writing ``plan.csv``
+(columns ``site_id,operator_id,action``, plus ``carriers`` with ``[demand]``)
+lives here too.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,20 +30,49 @@ class Plan:
     ----------
     tenancies
         (sites x operators) boolean matrix: operator k is on site j.
+    carriers
+        (sites x operators) carriers of each outcome tenancy (0 where there
+        is none), or ``None``: the default of ``scenario-format.md``, today's
+        count for kept tenancies and 1 for new ones (see :meth:`carrier_counts`).
     """
 
     tenancies: np.ndarray
+    carriers: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         array = np.ascontiguousarray(self.tenancies, dtype=bool)
         array.setflags(write=False)
         object.__setattr__(self, "tenancies", array)
+        if self.carriers is not None:
+            carriers = np.asarray(self.carriers, dtype=np.int64)
+            if carriers.shape != array.shape:
+                raise ValueError(f"carriers must have shape {array.shape}")
+            carriers = np.ascontiguousarray(np.where(array, carriers, 0))
+            carriers.setflags(write=False)
+            object.__setattr__(self, "carriers", carriers)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Plan) and np.array_equal(self.tenancies, other.tenancies)
+        if not isinstance(other, Plan) or not np.array_equal(self.tenancies, other.tenancies):
+            return False
+        if self.carriers is None or other.carriers is None:
+            return self.carriers is None and other.carriers is None
+        return np.array_equal(self.carriers, other.carriers)
 
     def __hash__(self) -> int:
         return hash(self.tenancies.tobytes())
+
+    def carrier_counts(self, data: ProblemData) -> np.ndarray:
+        """(sites x operators) carriers of each outcome tenancy, defaults resolved.
+
+        Without ``carriers``: today's count where the tenancy exists today
+        (1 when the scenario has no ``[demand]``), 1 for a new tenancy; 0
+        where there is no tenancy.
+        """
+        if self.carriers is not None:
+            return self.carriers
+        today = (data.demand.carriers_today if data.demand is not None
+                 else data.tenancies.astype(np.int64))
+        return np.where(self.tenancies, np.maximum(today, 1), 0)
 
     @classmethod
     def existing(cls, data: ProblemData) -> Plan:
@@ -75,25 +107,43 @@ class Plan:
         return rows
 
     def write_csv(self, path: str | Path, data: ProblemData) -> None:
-        """Write ``plan.csv`` (with removed tenancies as ``remove`` rows)."""
+        """Write ``plan.csv`` (with removed tenancies as ``remove`` rows).
+
+        With ``[demand]`` the column ``carriers`` holds each outcome
+        tenancy's carriers (empty on ``remove`` rows).
+        """
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["site_id", "operator_id", "action"])
-            writer.writerows(self.rows(data))
+            if data.demand is None:
+                writer.writerow(["site_id", "operator_id", "action"])
+                writer.writerows(self.rows(data))
+                return
+            carriers = self.carrier_counts(data)
+            site_index = {sid: j for j, sid in enumerate(data.sites.ids)}
+            op_index = {op.id: k for k, op in enumerate(data.operators)}
+            writer.writerow(["site_id", "operator_id", "action", "carriers"])
+            for site, op, action in self.rows(data):
+                count = carriers[site_index[site], op_index[op]]
+                writer.writerow([site, op, action, "" if action == "remove" else int(count)])
 
 
 def read_plan_csv(path: str | Path, data: ProblemData) -> Plan:
     """Read a plan CSV: every row is an outcome tenancy unless its action is ``remove``.
 
+    An optional column ``carriers`` (a whole number >= 1; empty: the default
+    of :meth:`Plan.carrier_counts`) sets each tenancy's carriers.
+
     Raises
     ------
     PlanError
-        On a missing column or an unknown site or operator id (naming the row).
+        On a missing column, an unknown site or operator id, or a carriers
+        value that is not a whole number of at least 1 (naming the row).
     """
     path = Path(path)
     site_index = {sid: j for j, sid in enumerate(data.sites.ids)}
     op_index = {op.id: k for k, op in enumerate(data.operators)}
     tenancies = np.zeros((data.num_sites, data.num_operators), dtype=bool)
+    carriers = np.zeros((data.num_sites, data.num_operators), dtype=np.int64)
     try:
         handle = open(path, newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -124,5 +174,25 @@ def read_plan_csv(path: str | Path, data: ProblemData) -> Plan:
                 )
             if action == "remove":
                 continue
-            tenancies[site_index[row["site_id"]], op_index[row["operator_id"]]] = True
-    return Plan(tenancies)
+            j, k = site_index[row["site_id"]], op_index[row["operator_id"]]
+            tenancies[j, k] = True
+            carriers[j, k] = _carriers_cell(row.get("carriers", ""), path, row_number)
+        has_carriers = "carriers" in fields
+    if not has_carriers:
+        return Plan(tenancies)
+    default = Plan(tenancies).carrier_counts(data)
+    return Plan(tenancies, np.where(carriers > 0, carriers, default))
+
+
+def _carriers_cell(cell: str, path: Path, row_number: int) -> int:
+    """A plan's ``carriers`` cell: 0 when empty (the default applies), else a count >= 1."""
+    if not cell:
+        return 0
+    try:
+        value = float(cell)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value != int(value) or value < 1:
+        raise PlanError(f"carriers '{cell}' must be a whole number of at least 1",
+                        file=str(path), row=row_number, column="carriers")
+    return int(value)

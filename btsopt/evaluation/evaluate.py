@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
+from btsopt.evaluation.capacity import CapacityCheck, check_capacity, lost_service
 from btsopt.evaluation.propagation import covering_pairs, iter_covering_pairs
 from btsopt.plan import Plan
 
@@ -68,7 +69,8 @@ class Evaluation:
     system_cost
         Total cost NPV (rent excluded: it is a transfer).
     cost
-        Breakdown of ``system_cost``: keys of ``COST_KEYS``.
+        Breakdown of ``system_cost``: keys of ``COST_KEYS`` (with ``[demand]``
+        also ``carrier_capex`` and ``carrier_opex``).
     operators
         Per operator id: ``capex``, ``opex``, ``decommission``, ``cost``
         (their sum), ``rent_paid``, ``rent_received`` and
@@ -80,6 +82,13 @@ class Evaluation:
         Plain-English descriptions of broken rules; empty when admissible.
     operator_ids, hamlet_ids
         Labels of the columns / rows of the arrays above.
+    demand
+        With ``[demand]`` only (else ``None``): ``subscriptions``,
+        ``served_subscriptions``, ``served_share``, ``carriers_added``,
+        ``max_load`` and ``operators`` (the same per operator id).
+    capacity
+        With ``[demand]`` only: carriers, loads and the flow found
+        (:class:`~btsopt.evaluation.capacity.CapacityCheck`).
     """
 
     hamlet_coverage: float
@@ -109,6 +118,8 @@ class Evaluation:
     violations: tuple[str, ...]
     operator_ids: tuple[str, ...] = field(default=())
     hamlet_ids: tuple[str, ...] = field(default=())
+    demand: dict[str, Any] | None = None
+    capacity: CapacityCheck | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -118,6 +129,15 @@ class Evaluation:
             array = np.ascontiguousarray(getattr(self, name))
             array.setflags(write=False)
             object.__setattr__(self, name, array)
+
+    @property
+    def tenancy_load(self) -> np.ndarray | None:
+        """(sites x operators) carried Mb/s over capacity, NaN where no tenancy.
+
+        One feasible split of the demand (the max flow's), ``None`` without
+        ``[demand]``.
+        """
+        return None if self.capacity is None else self.capacity.tenancy_load
 
     @property
     def admissible(self) -> bool:
@@ -159,7 +179,7 @@ class Evaluation:
             },
             THIRD_PARTY: {key: float(value) for key, value in self.third_party.items()},
             "violations": list(self.violations),
-        }
+        } | ({} if self.demand is None else {"demand": self.demand})
 
 
 def annuity(horizon_years: int, discount_rate: float) -> float:
@@ -326,8 +346,13 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
 
     # --- coverage
     covering = np.zeros((data.num_hamlets, num_ops), dtype=bool)
-    for hamlet, _site, operator in iter_covering_pairs(data, x):
-        covering[hamlet, operator] = True  # chunk by chunk: pairs are not kept
+    pairs = None
+    if data.demand is None:
+        for hamlet, _site, operator in iter_covering_pairs(data, x):
+            covering[hamlet, operator] = True  # chunk by chunk: pairs are not kept
+    else:
+        pairs = covering_pairs(data, x)  # the capacity check routes demand along them
+        covering[pairs[0], pairs[2]] = True
     operator_count = covering.sum(axis=1).astype(np.int64)
     covered = operator_count >= np.asarray(data.hamlets.min_operators)
     population = np.asarray(data.hamlets.population, dtype=float)
@@ -358,6 +383,15 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
         "tenancy_opex": float((x * tenancy_opex).sum() * a),
         "decommission": float(econ.decommission_cost * (removed.sum() + emptied.sum())),
     }
+    capacity = None
+    carrier_capex = carrier_opex = np.zeros(x.shape)
+    if data.demand is not None:
+        assert pairs is not None
+        capacity = check_capacity(data, x, plan.carrier_counts(data), covering, pairs)
+        carrier_capex = capacity.carriers_added * data.demand.carrier_capex[None, :]
+        carrier_opex = capacity.carriers_added * data.demand.carrier_opex_per_year[None, :] * a
+        cost["carrier_capex"] = float(carrier_capex.sum())
+        cost["carrier_opex"] = float(carrier_opex.sum())
     system_cost = float(sum(cost.values()))
 
     # --- per party: operators own their tenancies and the sites they own
@@ -368,8 +402,10 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
         owned = owners == party
         if party >= 0:
             own = x[:, party]
-            capex = site_capex[owned].sum() + tenancy_capex[party] * added[:, party].sum()
-            opex = site_opex[owned].sum() + tenancy_opex[party] * a * own.sum()
+            capex = (site_capex[owned].sum() + tenancy_capex[party] * added[:, party].sum()
+                     + carrier_capex[:, party].sum())
+            opex = (site_opex[owned].sum() + tenancy_opex[party] * a * own.sum()
+                    + carrier_opex[:, party].sum())
             decom = site_decom[owned].sum() + econ.decommission_cost * removed[:, party].sum()
             rent_paid = rent[own & ~owned].sum()
             # Rent received: from every other tenant on the sites it owns.
@@ -393,6 +429,13 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
         }
 
     violations = _violations(data, x, covered, system_cost)
+    if capacity is not None:
+        violations += capacity.violations
+        if data.demand is not None and data.demand.keep_service:
+            today = np.zeros_like(covering)
+            for hamlet, _site, operator in iter_covering_pairs(data, before):
+                today[hamlet, operator] = True
+            violations += lost_service(data, covering, today)
     return Evaluation(
         hamlet_coverage=covered_hamlets / n if n else 1.0,
         covered_hamlets=covered_hamlets,
@@ -421,4 +464,6 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
         violations=tuple(violations),
         operator_ids=data.operator_ids,
         hamlet_ids=tuple(data.hamlets.ids),
+        demand=None if capacity is None else capacity.demand,
+        capacity=capacity,
     )

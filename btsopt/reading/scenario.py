@@ -54,6 +54,12 @@ from btsopt.data import (
 )
 from btsopt.errors import ScenarioError
 from btsopt.reading.checks import far_points, robust_centre
+from btsopt.reading.demand import (
+    HAMLET_DEMAND_COLUMNS,
+    OPERATOR_DEMAND_KEYS,
+    TENANCY_DEMAND_COLUMNS,
+    read_demand,
+)
 from btsopt.reading.tables import (
     Table,
     decode_text,
@@ -65,15 +71,15 @@ from btsopt.reading.tables import (
 
 _TOP_KEYS = (
     "name", "description", "currency", "targets", "economics", "policy", "radio",
-    "operators", "tables",
+    "operators", "tables", "demand",
 )
 _OPERATOR_KEYS = (
     "id", "name", "frequency_mhz", "max_path_loss_db", "radius_km", "tenancy_capex",
-    "tenancy_opex_per_year",
+    "tenancy_opex_per_year", *OPERATOR_DEMAND_KEYS,
 )
 _TABLE_KEYS = ("hamlets", "sites", "tenancies")
 HAMLET_COLUMNS = ("id", "lon", "lat", "population", "area_type", "name", "commune",
-                  "district", "min_operators")
+                  "district", "min_operators", *HAMLET_DEMAND_COLUMNS)
 SITE_COLUMNS = ("id", "lon", "lat", "status", "height_m", "owner", "max_tenants", "capex",
                 "opex_per_year", "rent_per_year", "allowed_operators", "locked")
 TENANCY_COLUMNS = ("site_id", "operator_id")
@@ -604,13 +610,17 @@ def read_scenario(path: str | Path) -> ProblemData:
     site_table = read_table(site_path)
     _warn_misspelt_columns(site_table, SITE_COLUMNS, warnings)
     sites = _read_sites(site_table, economics, policy, operators, warnings)
+    tenancy_table = None
     if tenancy_path is None:
         tenancies = np.zeros((len(sites), len(operators)), dtype=bool)
     else:
         tenancy_table = read_table(tenancy_path)
-        _warn_misspelt_columns(tenancy_table, TENANCY_COLUMNS, warnings)
+        _warn_misspelt_columns(tenancy_table, TENANCY_COLUMNS + TENANCY_DEMAND_COLUMNS,
+                               warnings)
         tenancies = _read_tenancies(tenancy_table, sites, operators, warnings)
     _warn_far_points(hamlet_table, hamlets, site_table, sites, warnings)
+    demand = read_demand(toml, doc, hamlet_table, hamlets, tenancy_table, tenancies,
+                         sites.ids, tuple(op.id for op in operators), warnings)
 
     return ProblemData(
         name=name,
@@ -626,4 +636,5 @@ def read_scenario(path: str | Path) -> ProblemData:
         tenancies=tenancies,
         source=path,
         warnings=tuple(warnings),
+        demand=demand,
     )
