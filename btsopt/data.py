@@ -170,6 +170,96 @@ class Sites:
         return len(self.ids)
 
 
+EDGE_KINDS: tuple[str, ...] = ("road", "aerial", "duct")
+"""Kinds of ground-network edge, in the order of the codes in ``NetworkData.edge_kind``."""
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkData:
+    """The ground network of ``[network]`` (scenario format v2), as a graph.
+
+    Built once on reading (:mod:`btsopt.reading.network`): nodes are the lines'
+    vertices with points within 1 m merged, edges are the lines' segments.
+    ``backhaul`` is derived data, like a resolved default: the model and the
+    evaluator both add it to a built candidate's cost.
+
+    Attributes
+    ----------
+    node_lon, node_lat
+        Node positions (degrees).
+    edge_from, edge_to
+        End nodes of each edge (one per line segment).
+    edge_kind
+        Indices into ``EDGE_KINDS``.
+    edge_length_km
+        Length (``length_m`` of its line shared over its segments, else haversine).
+    edge_fibre
+        Whether the edge already carries fibre.
+    edge_line
+        The 0-based feature (GeoJSON) or row (CSV) each edge comes from.
+    fibre_node
+        Nodes on today's fibre network (ends of fibre edges, nodes nearest a fibre point).
+    site_node, site_drop_km, hamlet_node, hamlet_drop_km
+        The node each site and hamlet attaches to, and the straight drop's length.
+    hamlet_ftth
+        Hamlets with fibre today (column ``ftth`` or a node on the fibre network).
+    cost_per_km
+        New fibre per km along each edge kind, in ``EDGE_KINDS`` order.
+    drop_cost_per_km, microwave_capex, ftth_target
+        As in ``[network]``.
+    fibre_cost
+        Per site: drop + least-cost path to the fibre network (``inf`` if none).
+    backhaul
+        Per site: ``b_j = min(fibre_cost, microwave_capex)``, 0 for existing sites.
+    edges_file
+        The edge file, named in messages and outputs.
+    """
+
+    node_lon: np.ndarray
+    node_lat: np.ndarray
+    edge_from: np.ndarray
+    edge_to: np.ndarray
+    edge_kind: np.ndarray
+    edge_length_km: np.ndarray
+    edge_fibre: np.ndarray
+    edge_line: np.ndarray
+    fibre_node: np.ndarray
+    site_node: np.ndarray
+    site_drop_km: np.ndarray
+    hamlet_node: np.ndarray
+    hamlet_drop_km: np.ndarray
+    hamlet_ftth: np.ndarray
+    cost_per_km: tuple[float, float, float] = (300.0, 80.0, 20.0)
+    drop_cost_per_km: float = 300.0
+    microwave_capex: float = 250.0
+    ftth_target: float = 1.0
+    fibre_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    backhaul: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    edges_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        for attr in (
+            "node_lon", "node_lat", "edge_from", "edge_to", "edge_kind", "edge_length_km",
+            "edge_fibre", "edge_line", "fibre_node", "site_node", "site_drop_km",
+            "hamlet_node", "hamlet_drop_km", "hamlet_ftth", "fibre_cost", "backhaul",
+        ):
+            object.__setattr__(self, attr, _frozen(getattr(self, attr)))
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.node_lon)
+
+    @property
+    def edge_cost(self) -> np.ndarray:
+        """Cost of new fibre along each edge: length x its kind's cost per km."""
+        return self.edge_length_km * np.asarray(self.cost_per_km)[self.edge_kind]
+
+    @property
+    def fibre_sites(self) -> np.ndarray:
+        """Candidate sites whose backhaul is fibre (cheaper than microwave)."""
+        return np.isfinite(self.fibre_cost) & (self.fibre_cost < self.microwave_capex)
+
+
 @dataclass(frozen=True, eq=False)
 class Demand:
     """Traffic and carrier capacity (``[demand]``, scenario format v2), defaults resolved.
@@ -285,6 +375,7 @@ class ProblemData:
     forced_tenancies: np.ndarray | None = None
     forbidden_tenancies: np.ndarray | None = None
     demand: Demand | None = None
+    network: NetworkData | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenancies", _frozen(self.tenancies))

@@ -70,7 +70,8 @@ class Evaluation:
         Total cost NPV (rent excluded: it is a transfer).
     cost
         Breakdown of ``system_cost``: keys of ``COST_KEYS`` (with ``[demand]``
-        also ``carrier_capex`` and ``carrier_opex``).
+        also ``carrier_capex`` and ``carrier_opex``; with ``[network]`` also
+        ``backhaul``, the b_j of the built candidates).
     operators
         Per operator id: ``capex``, ``opex``, ``decommission``, ``cost``
         (their sum), ``rent_paid``, ``rent_received`` and
@@ -374,6 +375,10 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
     built = active & ~existing
     emptied = existing & before.any(axis=1) & ~active
     site_capex = np.where(built, sites.capex, 0.0)
+    # Backhaul b_j of built candidates ([network], format v2): read from the data,
+    # where reading derived it once from the graph (see btsopt.reading.network).
+    backhaul = (np.zeros(len(built)) if data.network is None
+                else np.where(built, data.network.backhaul, 0.0))
     site_opex = np.where(active, sites.opex_per_year * a, 0.0)
     site_decom = np.where(emptied, econ.decommission_cost, 0.0)
     cost = {
@@ -392,6 +397,9 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
         carrier_opex = capacity.carriers_added * data.demand.carrier_opex_per_year[None, :] * a
         cost["carrier_capex"] = float(carrier_capex.sum())
         cost["carrier_opex"] = float(carrier_opex.sum())
+    if data.network is not None:
+        cost["backhaul"] = float(backhaul.sum())
+    site_capex = site_capex + backhaul
     system_cost = float(sum(cost.values()))
 
     # --- per party: operators own their tenancies and the sites they own

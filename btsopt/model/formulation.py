@@ -141,6 +141,9 @@ def _cost_vectors(data: ProblemData, annuity: float) -> tuple[np.ndarray, np.nda
                       tenancy_capex[None, :] + tenancy_opex[None, :])
     constant = econ.decommission_cost * float(existing.sum())
     site_cost = sites.capex + sites.opex_per_year * annuity
+    if data.network is not None:
+        # Backhaul b_j (format v2, [network]): part of a candidate's build cost.
+        site_cost = site_cost + data.network.backhaul
     had_tenants = existing.any(axis=1)
     # An existing site emptied of its tenants costs one decommissioning.
     site_cost = np.where(had_tenants, site_cost - econ.decommission_cost, site_cost)

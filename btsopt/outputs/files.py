@@ -21,6 +21,8 @@ import pandas as pd
 
 from btsopt.data import ProblemData
 from btsopt.errors import OutputError
+from btsopt.network.fibre import fibre_plan
+from btsopt.outputs.fibre import fibre_geojson
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import render_html
 from btsopt.outputs.report import render_report
@@ -157,7 +159,8 @@ def write_result(
     list of Path
         The files written: ``plan.csv``, ``sites.csv``, ``hamlets.csv``,
         ``sites.geojson``, ``hamlets.geojson`` (these five only with a plan),
-        ``summary.json``, ``report.md`` and ``report.html``.
+        ``fibre.geojson`` (with a plan and a ``[network]``), ``summary.json``,
+        ``report.md`` and ``report.html``.
 
     Raises
     ------
@@ -173,6 +176,10 @@ def write_result(
         written.append(out / name)
 
     tables = None
+    # New fibre after the plan ([network]): shared trenches and FTTH.
+    fibre = None if result.plan is None else fibre_plan(data, result.plan)
+    if fibre is not None:
+        put("fibre.geojson", fibre_geojson(data, fibre))
     if result.plan is not None:
         tables = build_tables(data, result)
         put("plan.csv", _csv_text(tables.tenancies[["site_id", "operator_id", "action"]]))
@@ -182,8 +189,8 @@ def write_result(
         put("hamlets.geojson", hamlets_geojson(tables.hamlets))
     else:
         put("plan.csv", plan_csv_text(data, None))
-    put("summary.json", summary_text(data, result))
-    put("report.md", render_report(data, result))
+    put("summary.json", summary_text(data, result, **({} if fibre is None else fibre.summary())))
+    put("report.md", render_report(data, result, fibre=fibre))
     put("report.html", render_html(data, result, frontier=frontier, tables=tables))
     return written
 

@@ -7,6 +7,8 @@ import math
 import numpy as np
 
 from btsopt.data import ProblemData
+from btsopt.network.fibre import FibrePlan
+from btsopt.outputs.fibre import fibre_report_lines
 from btsopt.result import Result
 
 
@@ -14,8 +16,8 @@ def _money(value: float) -> str:
     return f"{value:,.1f}" if math.isfinite(value) else "-"
 
 
-def render_report(data: ProblemData, result: Result) -> str:
-    """Markdown report of a solve."""
+def render_report(data: ProblemData, result: Result, fibre: FibrePlan | None = None) -> str:
+    """Markdown report of a solve (with the fibre plan's section when given)."""
     t = data.targets
     lines = [
         f"# Sharing plan: {data.name}",
@@ -94,6 +96,8 @@ def render_report(data: ProblemData, result: Result) -> str:
             f"{_money(row['rent_received'])} | {_money(row.get('npv', math.nan))} |"
         )
     lines.append("")
+    if fibre is not None:
+        lines += fibre_report_lines(data, fibre)
     if result.levels:
         lines += ["## Solve", "", "| level | status | value | bound |", "|---|---|---|---|"]
         for level in result.levels:

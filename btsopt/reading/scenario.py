@@ -60,6 +60,7 @@ from btsopt.reading.demand import (
     TENANCY_DEMAND_COLUMNS,
     read_demand,
 )
+from btsopt.reading.network import read_network
 from btsopt.reading.tables import (
     Table,
     decode_text,
@@ -71,7 +72,7 @@ from btsopt.reading.tables import (
 
 _TOP_KEYS = (
     "name", "description", "currency", "targets", "economics", "policy", "radio",
-    "operators", "tables", "demand",
+    "operators", "tables", "demand", "network",
 )
 _OPERATOR_KEYS = (
     "id", "name", "frequency_mhz", "max_path_loss_db", "radius_km", "tenancy_capex",
@@ -621,6 +622,7 @@ def read_scenario(path: str | Path) -> ProblemData:
     _warn_far_points(hamlet_table, hamlets, site_table, sites, warnings)
     demand = read_demand(toml, doc, hamlet_table, hamlets, tenancy_table, tenancies,
                          sites.ids, tuple(op.id for op in operators), warnings)
+    network = read_network(toml, doc, hamlet_table, hamlets, sites)
 
     return ProblemData(
         name=name,
@@ -637,4 +639,5 @@ def read_scenario(path: str | Path) -> ProblemData:
         source=path,
         warnings=tuple(warnings),
         demand=demand,
+        network=network,
     )
