@@ -75,10 +75,10 @@ class Progress:
         The latest improving solution (with ``keep_incumbent``), else ``None``.
     level
         The lexicographic level being solved.
-    plan_of, cost_level
-        Set by :func:`btsopt.solve`: the plan a solution vector encodes, and
-        the name of the level whose objective is the system cost (whose
-        bound is a bound on cost).
+    plan_of, cost_of, cost_level
+        Set by :func:`btsopt.solve`: the plan a solution vector encodes, its
+        system cost, and the name of the level whose objective is the system
+        cost (whose bound is a bound on cost).
     """
 
     def __init__(
@@ -100,6 +100,7 @@ class Progress:
         self.phase = ""
         self.ratio_of: Callable[[Any], float | None] | None = None
         self.plan_of: Callable[[Any], Any] | None = None
+        self.cost_of: Callable[[Any], float] | None = None
         self.cost_level = ""
         self.level = ""
         self.keep_incumbent = keep_incumbent

@@ -201,7 +201,9 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     backend = BACKENDS[params.backend]
     linear = model.linear
     progress.ratio_of = lambda vector: _shared_ratio(model, vector)
-    progress.plan_of, progress.cost_level = model.plan, model.levels[-1].name
+    cost_level = model.levels[-1]
+    progress.plan_of, progress.cost_level = model.plan, cost_level.name
+    progress.cost_of = lambda vector: float(cost_level.objective @ vector + cost_level.offset)
     values = None if hint is None else model.solution(hint)
     levels: list[dict[str, Any]] = []
     outcome: BackendResult | None = None
