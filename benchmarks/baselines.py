@@ -12,6 +12,14 @@ solver (:func:`plain_highs`, :func:`plain_cpsat`). The lexicographic objective
 is solved level by level, as in ``model.md``: each level's value is fixed
 before the next.
 
+A scenario with ``[demand]`` gets the capacitated model of ``model.md`` ("With
+[demand]") as written there: integer carriers ``n[j,k]``, continuous shares
+``w[i,j,k]`` of each hamlet's demand, ``v[i,k]`` (operator k covers hamlet i),
+carriers paid for ``e[j,k]``, and the coverage rows counting ``v``. CP-SAT has
+no continuous variables: there each ``w`` moves in steps of
+:data:`CPSAT_SHARE_STEPS` (a restriction of the model, so its plans stay
+feasible; its bound is that of the restricted model).
+
 Import it by path (``benchmarks`` is not installed with btsopt)::
 
     import importlib.util
@@ -22,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -32,6 +40,8 @@ from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
 from btsopt.radio import Coverage, compute_coverage
 
 INF = math.inf
+CPSAT_SHARE_STEPS = 1000
+"""CP-SAT only: a continuous variable in [0, 1] moves in steps of 1/CPSAT_SHARE_STEPS."""
 OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN = "optimal", "feasible", "infeasible", "unknown"
 
 
@@ -44,7 +54,7 @@ class PlainModel:
     names, lb, ub
         One entry per variable.
     integer
-        Per variable: integral (every variable here except none; kept for clarity).
+        Per variable: integral (all but the shares ``w`` of the capacitated model).
     rows
         ``(columns, coefficients, lower, upper)`` per constraint.
     levels
@@ -52,6 +62,8 @@ class PlainModel:
         last is the system cost.
     x
         ``(site, operator) -> column`` of the tenancy variables.
+    n
+        ``(site, operator) -> column`` of the carriers (with ``[demand]`` only).
     """
 
     names: list[str] = field(default_factory=list)
@@ -61,6 +73,7 @@ class PlainModel:
     rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
     levels: list[tuple[str, dict[int, float], float]] = field(default_factory=list)
     x: dict[tuple[int, int], int] = field(default_factory=dict)
+    n: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def var(self, name: str, lb: float = 0.0, ub: float = 1.0, integer: bool = True) -> int:
         """Add a variable; returns its column."""
@@ -97,6 +110,10 @@ class BaselineResult:
         (sites x operators) boolean outcome of the best plan, or ``None``.
     solver
         ``plain-highs`` or ``plain-cpsat``.
+    levels
+        Status, value and bound of each lexicographic level.
+    carriers
+        (sites x operators) carriers of the best plan (with ``[demand]``), or ``None``.
     """
 
     status: str
@@ -106,6 +123,7 @@ class BaselineResult:
     tenancies: np.ndarray | None
     solver: str
     levels: tuple[dict[str, Any], ...] = ()
+    carriers: np.ndarray | None = None
 
     @property
     def gap(self) -> float:
@@ -196,10 +214,13 @@ def build_plain_model(data: ProblemData, coverage: Coverage | None = None) -> Pl
             terms.append((w, 1.0))
         model.row(terms, 0.0, INF)
 
+    matrix = coverage.matrix.tocsr()
+    covers = (_capacity_rows(data, matrix, model, cost, annuity)
+              if data.demand is not None else None)
+
     # Coverage: hamlet i needs min_operators[i] distinct operators.
     soft_coverage = targets.coverage_mode == "soft"
     partial = targets.hamlet_coverage < 1.0
-    matrix = coverage.matrix.tocsr()
     need = data.hamlets.min_operators
     c_cols: dict[int, int] = {}
     free = 0
@@ -207,12 +228,15 @@ def build_plain_model(data: ProblemData, coverage: Coverage | None = None) -> Pl
         if need[i] <= 0:
             free += 1
             continue
-        cols = matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]
         by_op: dict[int, list[int]] = {}
-        for col in cols:
-            j, k = divmod(int(col), num_ops)
-            if (j, k) in model.x:
-                by_op.setdefault(k, []).append(model.x[j, k])
+        if covers is not None:  # with [demand] the rows count v[i,k]
+            by_op = {k: [col] for k, col in covers.get(i, {}).items()}
+        else:
+            cols = matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]
+            for col in cols:
+                j, k = divmod(int(col), num_ops)
+                if (j, k) in model.x:
+                    by_op.setdefault(k, []).append(model.x[j, k])
         if soft_coverage or partial:
             c_cols[i] = model.var(f"c[{data.hamlets.ids[i]}]")
         lhs_c = [(c_cols[i], -1.0)] if i in c_cols else []
@@ -251,11 +275,76 @@ def build_plain_model(data: ProblemData, coverage: Coverage | None = None) -> Pl
     return model
 
 
+def _capacity_rows(
+    data: ProblemData, matrix, model: PlainModel, cost: dict[int, float], annuity: float,
+) -> dict[int, dict[int, int]]:
+    """The rows of ``model.md`` "With [demand]"; returns ``hamlet -> {operator: v column}``.
+
+    Adds carriers n[j,k] and carriers paid for e[j,k] to every tenancy column,
+    and per hamlet and reaching operator v[i,k] and the shares w[i,j,k].
+    """
+    demand = data.demand
+    sites = data.sites
+    num_ops = data.num_operators
+    need_mbps = demand.demand_mbps
+    capacity = demand.carrier_capacity_mbps
+    carrier_cost = demand.carrier_capex + demand.carrier_opex_per_year * annuity
+    today = demand.carriers_today
+    for (j, k), x in model.x.items():
+        top = int(demand.max_carriers[k])
+        n = model.var(f"n[{sites.ids[j]},{data.operators[k].id}]", lb=0.0, ub=float(top))
+        model.n[j, k] = n
+        model.row([(x, 1.0), (n, -1.0)], -INF, 0.0)                  # x <= n
+        model.row([(n, 1.0), (x, -float(top))], -INF, 0.0)           # n <= N_k x
+        free = max(int(today[j, k]) - 1, 0)
+        e = model.var(f"e[{sites.ids[j]},{data.operators[k].id}]", lb=0.0, ub=float(top))
+        model.row([(e, 1.0), (n, -1.0), (x, 1.0)], -float(free), INF)  # e >= n - x - free
+        cost[e] = float(carrier_cost[k])
+    carried: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    covers: dict[int, dict[int, int]] = {}
+    for i in range(data.num_hamlets):
+        by_op: dict[int, list[int]] = {}
+        for col in matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]:
+            j, k = divmod(int(col), num_ops)
+            if (j, k) in model.x:
+                by_op.setdefault(k, []).append(j)
+        for k, reaching in by_op.items():
+            served_today = any(data.tenancies[j, k] for j in reaching)
+            keep = data.demand.keep_service and served_today
+            v = model.var(f"v[{data.hamlets.ids[i]},{data.operators[k].id}]",
+                          lb=1.0 if keep else 0.0)
+            covers.setdefault(i, {})[k] = v
+            shares = []
+            for j in reaching:
+                x = model.x[j, k]
+                model.row([(v, 1.0), (x, -1.0)], 0.0, INF)             # v >= x
+                w = model.var(f"w[{data.hamlets.ids[i]},{sites.ids[j]},"
+                              f"{data.operators[k].id}]", integer=False)
+                model.row([(w, 1.0), (x, -1.0)], -INF, 0.0)            # w <= x
+                shares.append((w, 1.0))
+                carried.setdefault((j, k), []).append((w, float(need_mbps[i, k])))
+            model.row([(v, 1.0)] + [(x_, -1.0) for x_ in (model.x[j, k] for j in reaching)],
+                      -INF, 0.0)                                        # v <= sum x
+            model.row(shares + [(v, -1.0)], 0.0, 0.0)                   # sum w = v
+    for (j, k), terms in carried.items():                               # sum D w <= c n
+        model.row(terms + [(model.n[j, k], -float(capacity[k]))], -INF, 0.0)
+    return covers
+
+
 def _plan(model: PlainModel, values: np.ndarray, data: ProblemData) -> np.ndarray:
     tenancies = np.zeros((data.num_sites, data.num_operators), dtype=bool)
     for (j, k), col in model.x.items():
         tenancies[j, k] = values[col] > 0.5
     return tenancies
+
+
+def _carriers(model: PlainModel, values: np.ndarray, data: ProblemData) -> np.ndarray | None:
+    if data.demand is None:
+        return None
+    carriers = np.zeros((data.num_sites, data.num_operators), dtype=np.int64)
+    for (j, k), col in model.n.items():
+        carriers[j, k] = round(values[col])
+    return carriers
 
 
 def _solve_levels(
@@ -290,7 +379,7 @@ def _solve_levels(
                               solver, tuple(levels))
     return BaselineResult(
         OPTIMAL if all_optimal else FEASIBLE, value, min(bound, value), elapsed,
-        _plan(model, values, data), solver, tuple(levels),
+        _plan(model, values, data), solver, tuple(levels), _carriers(model, values, data),
     )
 
 
@@ -335,8 +424,8 @@ def plain_highs(
             h.setOptionValue(key, value)
         n = model.num_vars
         h.addVars(n, np.array(model.lb), np.array(model.ub))
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
-                                np.full(n, highspy.HighsVarType.kInteger))
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.where(
+            model.integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous))
         cols = np.fromiter(objective.keys(), dtype=np.int32, count=len(objective))
         h.changeColsCost(cols.size, cols, np.fromiter(objective.values(), dtype=float,
                                                       count=len(objective)))
@@ -356,9 +445,12 @@ def plain_highs(
         if status == highspy.HighsModelStatus.kInfeasible:
             return INFEASIBLE, None, INF, INF
         has = info.primal_solution_status >= 1
-        # Every variable is integral: report the cost of the rounded plan, not
-        # the solver's value with its tolerances (75.9999999 for 76).
-        values = np.round(np.asarray(h.getSolution().col_value)) if has else None
+        # Report the cost of the rounded plan, not the solver's value with its
+        # tolerances (75.9999999 for 76); continuous shares stay as they are.
+        values = None
+        if has:
+            values = np.asarray(h.getSolution().col_value)
+            values = np.where(model.integer, np.round(values), values)
         obj = (sum(coef * values[c] for c, coef in objective.items()) + constant
                if has else INF)
         bound = float(info.mip_dual_bound)
@@ -421,10 +513,13 @@ def plain_cpsat(
                     limit: float):
         deadline = time.perf_counter() + limit
         cp = cp_model.CpModel()
-        xs = [cp.new_int_var(int(lo), int(hi), name)
-              for name, lo, hi in zip(model.names, model.lb, model.ub, strict=True)]
+        # A continuous variable in [0, 1] becomes an integer count of steps.
+        step = np.where(model.integer, 1.0, 1.0 / CPSAT_SHARE_STEPS)
+        xs = [cp.new_int_var(round(lo / st), round(hi / st), name)
+              for name, lo, hi, st in zip(model.names, model.lb, model.ub, step, strict=True)]
         for cols, coefs, lb, ub in model.rows:
-            ints, lo, hi = _integer_terms(coefs, lb, ub)
+            ints, lo, hi = _integer_terms([c * step[col] for col, c in zip(cols, coefs,
+                                                                           strict=True)], lb, ub)
             if lo > hi:
                 cp.add_bool_or([])  # an empty row that cannot hold
                 continue
@@ -435,7 +530,7 @@ def plain_cpsat(
             )
         cols = list(objective)
         cp.minimize(cp_model.LinearExpr.weighted_sum(
-            [xs[c] for c in cols], [float(objective[c]) for c in cols]))
+            [xs[c] for c in cols], [float(objective[c] * step[c]) for c in cols]))
         solver = cp_model.CpSolver()
         # The limit counts from the call: writing a large CpModel takes seconds.
         solver.parameters.max_time_in_seconds = float(max(deadline - time.perf_counter(), 0.01))
@@ -449,7 +544,7 @@ def plain_cpsat(
             return INFEASIBLE, None, INF, INF
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return UNKNOWN, None, INF, float(solver.best_objective_bound) + constant
-        values = np.array([solver.value(v) for v in xs], dtype=float)
+        values = np.array([solver.value(v) for v in xs], dtype=float) * step
         obj = sum(coef * values[c] for c, coef in objective.items()) + constant
         bound = float(solver.best_objective_bound) + constant
         if status == cp_model.OPTIMAL:
@@ -464,8 +559,7 @@ def plain_cpsat(
 
 
 def _with_time(result: BaselineResult, seconds: float) -> BaselineResult:
-    return BaselineResult(result.status, result.objective, result.bound, seconds,
-                          result.tenancies, result.solver, result.levels)
+    return replace(result, time=seconds)
 
 
 BASELINES = {"plain-highs": plain_highs, "plain-cpsat": plain_cpsat}

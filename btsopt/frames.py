@@ -62,6 +62,15 @@ class ResultFrames:
         ``system_cost`` total row.
     plan, evaluation
         What the frames describe.
+    carriers
+        With ``[demand]``: per district and operator ``tenancies, carriers,
+        carriers_added, carried_mbps, capacity_mbps, max_load,
+        min_user_mbps``; ``None`` otherwise. With ``[demand]`` the other
+        frames gain their capacity columns too: ``tenancies`` (``carriers``,
+        ``load``, ``user_mbps``, ...), ``sites`` (``max_load``, ...),
+        ``hamlets`` (``subscriptions``, ``served_subscriptions``, ...),
+        ``operators`` and ``kpis`` (``served_share``, ``max_load``,
+        ``min_user_mbps``, ...).
     """
 
     sites: pd.DataFrame
@@ -74,6 +83,7 @@ class ResultFrames:
     cost: pd.DataFrame
     plan: Plan
     evaluation: Evaluation
+    carriers: pd.DataFrame | None = None
 
     def as_dict(self) -> dict[str, pd.DataFrame]:
         """The DataFrames by name (``sites``, ``tenancies``, ..., ``cost``)."""
@@ -110,7 +120,7 @@ def result_frames(
     -------
     ResultFrames
         ``.sites``, ``.tenancies``, ``.hamlets``, ``.kpis``, ``.districts``,
-        ``.communes``, ``.operators``, ``.cost``.
+        ``.communes``, ``.operators``, ``.cost`` (and ``.carriers`` with ``[demand]``).
 
     Raises
     ------
@@ -135,4 +145,5 @@ def result_frames(
         cost=tables.cost,
         plan=tables.plan,
         evaluation=tables.evaluation,
+        carriers=tables.carriers,
     )

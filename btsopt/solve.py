@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from btsopt.data import ProblemData
-from btsopt.diagnose import explain_infeasibility, policy_conflicts
 from btsopt.evaluation import evaluate
 from btsopt.model import SitingModel, build_model
+from btsopt.precheck import policy_conflicts, precheck
 from btsopt.progress import Progress, stop_on_signals
 from btsopt.radio import Coverage, compute_coverage
 from btsopt.result import Result
@@ -191,7 +191,7 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     reason = _precheck(data, model)
     if reason:
         # Name the hamlets with their nearest site and path loss, the conflicts.
-        diagnosis = explain_infeasibility(data, coverage, search=False)
+        diagnosis = precheck(data, coverage)
         reason = diagnosis.message if diagnosis.reasons else reason
         return Result(
             status=INFEASIBLE, plan=None, objective=math.inf, lower_bound=math.inf,

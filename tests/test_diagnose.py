@@ -193,7 +193,8 @@ def test_search_false_needs_no_solve(tmp_path, monkeypatch):
     def no_solve(*args, **kwargs):
         raise AssertionError("search=False must not solve")
 
-    monkeypatch.setattr(importlib.import_module("btsopt.solve"), "solve", no_solve)
+    for module in ("btsopt.solve", "btsopt.diagnose", "btsopt.proposals.frontier"):
+        monkeypatch.setattr(importlib.import_module(module), "solve", no_solve)
     diag = explain_infeasibility(data, search=False)
     assert len(diag.reasons) == 2
     assert "H9 (Xóm Xa)" in diag.reasons[0]

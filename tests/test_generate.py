@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from btsopt.cli import main
 from btsopt.generate import (
     FAMILY_SIZES,
     VARIANTS,
@@ -17,7 +18,6 @@ from btsopt.generate import (
     generate_command,
     generate_family,
     generate_scenario,
-    main_generate,
     nam_dinh,
     region_area_km2,
     region_polygon,
@@ -196,9 +196,9 @@ def test_generate_command_prints_one_line(tmp_path: Path, capsys) -> None:
     toml = generate_command("family", tmp_path, seed=3, size="S", variant="each")
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and str(toml) in out and "300 hamlets" in out
-    args = ["--preset", "family", "--out", str(tmp_path / "x")]
-    assert main_generate([*args, "--size", "S"]) == 0
-    assert main_generate(args) == 2  # a family needs a size
+    args = ["generate", "--preset", "family", "--out", str(tmp_path / "x")]
+    assert main([*args, "--size", "S"]) == 0
+    assert main(args) == 2  # a family needs a size
 
 
 def test_family_sizes() -> None:

@@ -2,10 +2,11 @@
 
 * :mod:`btsopt.bench.instances`: instance names, sets, generated families
   (cached) and best-known values;
-* :mod:`btsopt.bench.runner`: sweeps, one fresh process per run, CSV/JSON;
+* :mod:`btsopt.bench.run`: one run (its task and row), in a fresh process;
+* :mod:`btsopt.bench.runner`: sweeps of runs, settings files, CSV/JSON;
 * :mod:`btsopt.bench.cluster`: the same sweeps on a Dask cluster;
 * :mod:`btsopt.bench.plot`: performance profiles;
-* :mod:`btsopt.bench.cli`: ``btsopt bench`` and ``btsopt bench-plot``.
+The commands ``btsopt bench`` and ``btsopt bench-plot`` are :mod:`btsopt.cli.bench`.
 """
 
 from btsopt.bench.instances import Instance, instance_sets, resolve_instances

@@ -1,7 +1,7 @@
 """Benchmark sweeps on a Dask distributed cluster (``btsopt[distributed]``).
 
 Each run is one Dask task that starts a fresh run process on its worker
-(:func:`~btsopt.bench.runner.run_isolated`), so peak memory and timings stay
+(:func:`~btsopt.bench.run.run_isolated`), so peak memory and timings stay
 per run just as locally. Workers must see the instance files at the same
 paths (a shared file system, or the same checkout) and run the same btsopt.
 Give each Dask worker as many threads as runs it should carry at once.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from btsopt.bench.runner import RunTask, run_isolated
+from btsopt.bench.run import RunTask, run_isolated
 from btsopt.errors import ScenarioError
 
 

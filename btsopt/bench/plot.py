@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from btsopt.bench.runner import read_csv
+
 DEFAULT_THRESHOLDS: tuple[float, ...] = (1e-4, 0.01, 0.05)
 
 
@@ -92,7 +94,5 @@ def performance_profile(
 def plot_csv(csv_path: str | Path, out: str | Path,
              thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS) -> Path:
     """:func:`performance_profile` of a CSV written by ``btsopt bench --csv``."""
-    from btsopt.bench.runner import read_csv
-
     rows = read_csv(csv_path)
     return performance_profile(rows, out, thresholds)

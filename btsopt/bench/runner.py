@@ -1,6 +1,7 @@
 """Benchmark sweeps: instances x solvers x settings x seeds, one fresh process per run.
 
-Every run executes in its own Python process (``python -m btsopt.bench.worker``)
+Every run executes in its own Python process (:func:`btsopt.bench.run.run_isolated`,
+``python -m btsopt.bench.worker``)
 so that its peak resident memory (``ru_maxrss``) belongs to that run alone and
 no solver state leaks from one run into the next. A run that overstays its
 time limit by far is killed and recorded as ``killed``. Runs are spread over
@@ -15,223 +16,93 @@ or ``plain-highs`` / ``plain-cpsat`` (the plain baselines of
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import math
 import os
-import subprocess
-import sys
-import tempfile
-import time
+import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from btsopt.bench.instances import Instance, benchmarks_dir, load_problem, repo_root
+from btsopt.bench.cluster import run_on_dask
+from btsopt.bench.instances import Instance
+from btsopt.bench.run import (
+    BASELINE_NAMES,
+    ERROR,
+    KILLED,
+    RECORD_FIELDS,
+    RunTask,
+    available_solvers,
+    check_solver,
+    execute,
+    hard_timeout,
+    load_baselines,
+    relative_gap,
+    run_isolated,
+)
 from btsopt.errors import ScenarioError
 
-BASELINE_NAMES: tuple[str, ...] = ("plain-highs", "plain-cpsat")
-KILLED, ERROR = "killed", "error"
+__all__ = [
+    "BASELINE_NAMES",
+    "ERROR",
+    "KILLED",
+    "RECORD_FIELDS",
+    "RunTask",
+    "available_solvers",
+    "check_solver",
+    "execute",
+    "format_row",
+    "format_summary",
+    "hard_timeout",
+    "load_baselines",
+    "load_settings",
+    "machine_info",
+    "make_tasks",
+    "read_csv",
+    "read_runs",
+    "relative_gap",
+    "run_isolated",
+    "run_sweep",
+    "summarize",
+    "write_csv",
+    "write_json",
+]
 
-RECORD_FIELDS: tuple[str, ...] = (
-    "instance", "solver", "settings", "seed", "status", "objective", "lower_bound", "gap",
-    "best_known", "gap_to_best", "wall_time_s", "read_time_s", "peak_rss_mb", "time_limit",
-    "threads", "host", "options", "error",
-)
-"""Columns of the CSV, in order."""
+def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Named settings: the tables of a TOML file, plus ``--param`` values in each.
 
-# Options a settings table may set that are run parameters, not backend options.
-_RUN_KEYS = ("threads", "gap")
+    A file looks like::
 
+        [default]                      # no options: each solver's defaults
 
-@dataclass(frozen=True)
-class RunTask:
-    """One run: an instance, a solver, its settings, a seed and a time limit."""
+        [no-presolve]
+        presolve = "off"               # handed to every solver of the sweep
 
-    instance: str
-    path: str
-    kind: str
-    solver: str
-    settings: str = "default"
-    options: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    time_limit: float = 60.0
-    threads: int = 1
-    gap: float = 1e-4
-    best_known: float | None = None
+        [lp2]
+        "plain-cpsat" = { linearization_level = 2 }   # for one solver only
+        "btsopt:cpsat" = { linearization_level = 2 }
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> RunTask:
-        return cls(**json.loads(text))
-
-
-def check_solver(name: str) -> None:
-    """Raise :class:`ScenarioError` unless ``name`` is a known solver."""
-    if name in BASELINE_NAMES:
-        return
-    if name.startswith("btsopt:"):
-        from btsopt.solve import BACKENDS
-
-        backend = name.split(":", 1)[1]
-        if backend in BACKENDS:
-            return
-        raise ScenarioError(f"unknown btsopt backend '{backend}' "
-                            f"(btsopt has: {', '.join(BACKENDS)})")
-    raise ScenarioError(f"unknown solver '{name}' (use btsopt:<backend>, "
-                        f"{' or '.join(BASELINE_NAMES)})")
-
-
-def available_solvers() -> list[str]:
-    """Every solver name the runner accepts now."""
-    from btsopt.solve import BACKENDS
-
-    return [f"btsopt:{name}" for name in BACKENDS] + list(BASELINE_NAMES)
-
-
-def load_baselines():
-    """The ``benchmarks/baselines.py`` module, loaded by path (it is not installed)."""
-    path = benchmarks_dir() / "baselines.py"
-    if not path.is_file():
-        raise ScenarioError("the plain baselines need benchmarks/baselines.py of a btsopt "
-                            "checkout", file=str(path))
-    name = "btsopt_bench_baselines"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _finite(value: float | None) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """(objective - bound) / |objective|; ``None`` without both."""
-    if objective is None or bound is None:
-        return None
-    if abs(objective - bound) <= 1e-9 * max(1.0, abs(objective)):
-        return 0.0
-    return max(0.0, (objective - bound) / max(abs(objective), 1e-12))
-
-
-def _record(task: RunTask, **values: Any) -> dict[str, Any]:
-    """A full result row for ``task`` (missing figures as ``None``)."""
-    row: dict[str, Any] = dict.fromkeys(RECORD_FIELDS)
-    row.update(
-        instance=task.instance, solver=task.solver, settings=task.settings, seed=task.seed,
-        time_limit=task.time_limit, threads=task.threads, best_known=task.best_known,
-        options=json.dumps(task.options, sort_keys=True) if task.options else "",
-    )
-    row.update(values)
-    objective, bound = _finite(row["objective"]), _finite(row["lower_bound"])
-    row["objective"], row["lower_bound"] = objective, bound
-    row["gap"] = relative_gap(objective, bound)
-    best = _finite(task.best_known)
-    row["gap_to_best"] = (
-        None if objective is None or best is None else (objective - best) / max(abs(best), 1e-12)
-    )
-    return row
-
-
-def execute(task: RunTask) -> dict[str, Any]:
-    """Run one task in this process and return its row (no memory figure).
-
-    The wall time covers coverage, model and search (what :func:`btsopt.solve`
-    counts); reading the file is reported apart as ``read_time_s``.
+    ``threads`` and ``gap`` in a table set the run's threads and stopping gap.
     """
-    import socket
-
-    start = time.perf_counter()
-    data = load_problem(task.path, task.kind)
-    read_time = time.perf_counter() - start
-    options = dict(task.options)
-    threads = int(options.pop("threads", task.threads))
-    gap = float(options.pop("gap", task.gap))
-    host = socket.gethostname()
-    if task.solver.startswith("btsopt:"):
-        from btsopt.solve import SolveParams, solve
-
-        params = SolveParams(
-            backend=task.solver.split(":", 1)[1], time_limit=task.time_limit, seed=task.seed,
-            workers=threads, gap=gap, options=options,
-        )
-        start = time.perf_counter()
-        result = solve(data, params)
-        wall = time.perf_counter() - start
-        return _record(task, status=result.status, objective=result.objective,
-                       lower_bound=result.lower_bound, wall_time_s=wall, read_time_s=read_time,
-                       host=host, error=result.message or "")
-    if task.solver in BASELINE_NAMES:
-        baseline = load_baselines().BASELINES[task.solver]
-        start = time.perf_counter()
-        result = baseline(data, time_limit=task.time_limit, seed=task.seed, threads=threads,
-                          gap=gap, options=options)
-        wall = time.perf_counter() - start
-        return _record(task, status=result.status, objective=result.objective,
-                       lower_bound=result.bound, wall_time_s=wall, read_time_s=read_time,
-                       host=host, error="")
-    check_solver(task.solver)
-    raise AssertionError("unreachable")
-
-
-def _child_env() -> dict[str, str]:
-    """The environment of a run process: btsopt importable from this checkout."""
-    env = dict(os.environ)
-    root = str(repo_root())
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if root not in paths:
-        env["PYTHONPATH"] = os.pathsep.join([root, *paths])
-    return env
-
-
-def hard_timeout(task: RunTask) -> float:
-    """Seconds after which a run process is killed: generous, only for runaway runs."""
-    return 1.5 * task.time_limit + 120.0
-
-
-def run_isolated(task: RunTask, timeout: float | None = None) -> dict[str, Any]:
-    """Run one task in a fresh Python process and return its row with ``peak_rss_mb``.
-
-    Parameters
-    ----------
-    task
-        The run.
-    timeout
-        Kill the process after this many seconds (default :func:`hard_timeout`).
-    """
-    timeout = hard_timeout(task) if timeout is None else timeout
-    # The run process removes this folder should this process die first.
-    with tempfile.TemporaryDirectory(prefix="btsopt-bench-", ignore_cleanup_errors=True) as tmp:
-        out = Path(tmp) / "result.json"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "btsopt.bench.worker", str(out), str(os.getpid())],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env=_child_env(), text=True,
-        )
-        try:
-            _, stderr = process.communicate(task.to_json(), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            return _record(task, status=KILLED, wall_time_s=timeout,
-                           error=f"killed after {timeout:.0f} s (time limit {task.time_limit} s)")
-        if out.is_file():
-            row = json.loads(out.read_text())
-            return {name: row.get(name) for name in RECORD_FIELDS}
-        tail = " | ".join(stderr.strip().splitlines()[-3:]) if stderr else ""
-        return _record(task, status=ERROR,
-                       error=f"run process exited with {process.returncode}: {tail}")
+    if path is None:
+        return {"default": dict(params)}
+    try:
+        with open(path, "rb") as handle:
+            doc = tomllib.load(handle)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read settings: {exc.strerror}", file=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"invalid TOML: {exc}", file=path) from None
+    settings = {}
+    for name, table in doc.items():
+        if not isinstance(table, dict):
+            raise ScenarioError("every top-level entry must be a [settings] table", file=path,
+                                column=name)
+        settings[name] = {**table, **params}
+    if not settings:
+        raise ScenarioError("no settings tables", file=path)
+    return settings
 
 
 def make_tasks(
@@ -289,8 +160,6 @@ def run_sweep(
         Called with each row as soon as its run ends (in completion order).
     """
     if scheduler is not None:
-        from btsopt.bench.cluster import run_on_dask
-
         return run_on_dask(tasks, scheduler, on_record=on_record)
     rows: list[dict[str, Any] | None] = [None] * len(tasks)
     # Threads only wait on run processes; the solving happens in those processes.

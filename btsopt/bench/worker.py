@@ -1,7 +1,7 @@
 """One benchmark run in a fresh process:
 ``python -m btsopt.bench.worker RESULT.json [PARENT_PID]``.
 
-The task comes as JSON on stdin (see :class:`~btsopt.bench.runner.RunTask`);
+The task comes as JSON on stdin (see :class:`~btsopt.bench.run.RunTask`);
 the result row, with the process's peak resident memory, is written to
 ``RESULT.json``. A failure is written as a row with status ``error``. Given
 the parent's process id, the run ends (removing ``RESULT.json``'s folder,
@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from btsopt.bench.run import ERROR, RunTask, _record, execute
 from btsopt.lifeline import exit_with_parent
 
 
@@ -41,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(argv[0])
     if len(argv) > 1:
         exit_with_parent(int(argv[1]), lambda: shutil.rmtree(out.parent, ignore_errors=True))
-    from btsopt.bench.runner import ERROR, RunTask, _record, execute
-
     task = RunTask.from_json(sys.stdin.read())
     try:
         row: dict[str, Any] = execute(task)

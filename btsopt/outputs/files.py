@@ -175,22 +175,32 @@ def write_result(
         atomic_write_text(out / name, text)
         written.append(out / name)
 
+    summary = result.summary()
+    summary["scenario"] = data.name
+    summary["currency"] = data.currency
+    # With [demand] plan.csv gains the carriers of each tenancy (scenario format v2).
+    plan_columns = ["site_id", "operator_id", "action"]
+    if data.demand is not None:
+        plan_columns.append("carriers")
+        if result.evaluation is not None and result.evaluation.demand is not None:
+            summary.setdefault("demand", result.evaluation.demand)
     tables = None
     # New fibre after the plan ([network]): shared trenches and FTTH.
     fibre = None if result.plan is None else fibre_plan(data, result.plan)
     if fibre is not None:
+        summary.update(fibre.summary())
         put("fibre.geojson", fibre_geojson(data, fibre))
     if result.plan is not None:
         tables = build_tables(data, result)
-        put("plan.csv", _csv_text(tables.tenancies[["site_id", "operator_id", "action"]]))
+        put("plan.csv", _csv_text(tables.tenancies[plan_columns]))
         put("sites.csv", _csv_text(tables.sites))
         put("hamlets.csv", _csv_text(tables.hamlets))
         put("sites.geojson", sites_geojson(tables.sites))
         put("hamlets.geojson", hamlets_geojson(tables.hamlets))
     else:
-        put("plan.csv", plan_csv_text(data, None))
-    put("summary.json", summary_text(data, result, **({} if fibre is None else fibre.summary())))
-    put("report.md", render_report(data, result, fibre=fibre))
+        put("plan.csv", ",".join(plan_columns) + "\n")
+    put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    put("report.md", render_report(data, result, fibre=fibre, tables=tables))
     put("report.html", render_html(data, result, frontier=frontier, tables=tables))
     return written
 

@@ -9,6 +9,7 @@ import numpy as np
 from btsopt.data import ProblemData
 from btsopt.network.fibre import FibrePlan
 from btsopt.outputs.fibre import fibre_report_lines
+from btsopt.outputs.tables import PlanTables, build_tables
 from btsopt.result import Result
 
 
@@ -16,8 +17,24 @@ def _money(value: float) -> str:
     return f"{value:,.1f}" if math.isfinite(value) else "-"
 
 
-def render_report(data: ProblemData, result: Result, fibre: FibrePlan | None = None) -> str:
-    """Markdown report of a solve (with the fibre plan's section when given)."""
+def render_report(
+    data: ProblemData, result: Result, fibre: FibrePlan | None = None,
+    tables: PlanTables | None = None,
+) -> str:
+    """Markdown report of a solve.
+
+    Parameters
+    ----------
+    data
+        The problem.
+    result
+        The solve's result.
+    fibre
+        The fibre plan (``[network]``): adds its section.
+    tables
+        The plan's tables, when already built (only a scenario with
+        ``[demand]`` needs them: its section on load and service).
+    """
     t = data.targets
     lines = [
         f"# Sharing plan: {data.name}",
@@ -96,6 +113,9 @@ def render_report(data: ProblemData, result: Result, fibre: FibrePlan | None = N
             f"{_money(row['rent_received'])} | {_money(row.get('npv', math.nan))} |"
         )
     lines.append("")
+    if data.demand is not None and ev.demand is not None:
+        tables = tables if tables is not None else build_tables(data, result)
+        lines += _demand_section(data, tables)
     if fibre is not None:
         lines += fibre_report_lines(data, fibre)
     if result.levels:
@@ -110,3 +130,63 @@ def render_report(data: ProblemData, result: Result, fibre: FibrePlan | None = N
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def _demand_section(data: ProblemData, tables: PlanTables) -> list[str]:
+    """Service, load and carriers of a plan with ``[demand]``."""
+    demand, ev = data.demand, tables.evaluation
+    summary = ev.demand
+    kpis = tables.kpis["value"]
+    hamlets = tables.hamlets
+    unserved = hamlets["served_subscriptions"] < hamlets["subscriptions"] - 1e-9
+    uncovered = ~hamlets["covered"].astype(bool)
+    tenancies = tables.tenancies[tables.tenancies["action"] != "remove"]
+    load = tenancies["load"]
+    user = float(demand.user_mbps)
+    lines = [
+        "## Demand and capacity",
+        "",
+        f"Busy hour: {demand.busy_hour_mbps:g} Mb/s per subscription; users must get "
+        f"{user:g} Mb/s on average (a tenancy's load is its traffic over what its "
+        "carriers carry at that rate; mean user rate = peak x (1 - raw load)).",
+        "",
+        "| figure | plan |",
+        "|---|---|",
+        f"| subscriptions served | {summary['served_subscriptions']:,.0f} of "
+        f"{summary['subscriptions']:,.0f} ({summary['served_share']:.2%}) |",
+        f"| subscriptions not served | "
+        f"{summary['subscriptions'] - summary['served_subscriptions']:,.0f} |",
+        f"| hamlets with subscribers of some operator not served | {int(unserved.sum())} |",
+        f"| hamlets not covered at all | {int(uncovered.sum())} |",
+        f"| carriers added | {int(summary['carriers_added'])} |",
+        f"| highest tenancy load | {summary['max_load']:.1%} |",
+        f"| tenancies above 80% load | {int((load > 0.8).sum())} of {len(tenancies)} |",
+        f"| lowest estimated mean user rate | {kpis.get('min_user_mbps', math.nan):.1f} Mb/s "
+        f"(target {user:g}) |",
+        f"| traffic-weighted mean user rate | {kpis.get('mean_user_mbps', math.nan):.1f} Mb/s |",
+        "",
+        "| operator | served subscriptions | served share | carriers added | highest load |",
+        "|---|---|---|---|---|",
+    ]
+    for op_id, row in summary["operators"].items():
+        lines.append(
+            f"| {op_id} | {row['served_subscriptions']:,.0f} | {row['served_share']:.2%} | "
+            f"{int(row['carriers_added'])} | {row['max_load']:.1%} |"
+        )
+    lines.append("")
+    carriers = tables.carriers
+    if carriers is not None and len(carriers):
+        added = carriers.pivot_table(index="district", columns="operator_id",
+                                     values="carriers_added", aggfunc="sum", fill_value=0)
+        ops = [op for op in data.operator_ids if op in added.columns]
+        lines += [
+            "### Carriers added per district and operator",
+            "",
+            "| district | " + " | ".join(ops) + " | total |",
+            "|---|" + "---|" * (len(ops) + 1),
+        ]
+        for district, row in added[ops].iterrows():
+            lines.append(f"| {district} | " + " | ".join(str(int(row[op])) for op in ops)
+                         + f" | {int(row.sum())} |")
+        lines.append("")
+    return lines

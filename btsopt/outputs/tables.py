@@ -17,6 +17,14 @@ from scipy.spatial import cKDTree
 
 from btsopt.data import AREA_TYPES, ProblemData
 from btsopt.evaluation import Evaluation, evaluate, hamlet_coverage_sets
+from btsopt.outputs.capacity import (
+    carriers_frame,
+    demand_kpi_rows,
+    hamlet_service_columns,
+    site_load_columns,
+    tenancy_load,
+    tenancy_load_columns,
+)
 from btsopt.plan import Plan
 
 SITE_STATUSES: tuple[str, ...] = ("kept", "colocated", "new", "removed", "unused")
@@ -132,13 +140,17 @@ def _join(labels: tuple[str, ...], matrix: np.ndarray) -> list[str]:
     return [";".join(labels[k] for k in np.flatnonzero(row)) for row in matrix]
 
 
-def sites_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
+def sites_frame(
+    data: ProblemData, plan: Plan, evaluation: Evaluation | None = None,
+) -> pd.DataFrame:
     """Per site: status, tenants (``;``-separated), shared, and its area.
 
     Columns: ``site_id, lon, lat, existing, owner, status, tenants,
     tenant_count, new_tenants, removed_tenants, shared, max_tenants, commune,
     district``. ``status`` is one of :data:`SITE_STATUSES`; ``commune`` and
-    ``district`` are those of the nearest hamlet.
+    ``district`` are those of the nearest hamlet. With ``[demand]`` and the
+    plan's ``evaluation``, also ``carriers, carriers_added, max_load,
+    min_user_mbps`` (see :func:`~btsopt.outputs.capacity.site_load_columns`).
     """
     sites = data.sites
     after = np.asarray(plan.tenancies, dtype=bool)
@@ -146,7 +158,7 @@ def sites_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
     count = after.sum(axis=1)
     ops = data.operator_ids
     communes, districts = site_areas(data)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "site_id": sites.ids,
         "lon": sites.lon,
         "lat": sites.lat,
@@ -162,16 +174,28 @@ def sites_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
         "commune": communes,
         "district": districts,
     })
+    if data.demand is not None and evaluation is not None:
+        frame = pd.concat([frame, site_load_columns(data, plan, evaluation)], axis=1)
+    return frame
 
 
-def tenancies_frame(data: ProblemData, plan: Plan, sites: pd.DataFrame | None = None) -> pd.DataFrame:
+def tenancies_frame(
+    data: ProblemData, plan: Plan, sites: pd.DataFrame | None = None,
+    evaluation: Evaluation | None = None,
+) -> pd.DataFrame:
     """``plan.csv`` rows joined with their site: one row per outcome or removed tenancy.
 
     Columns: ``site_id, operator_id, action`` (as in ``plan.csv``), then the
     site's ``existing, owner, status, shared, lon, lat, commune, district``.
+    With ``[demand]`` and the plan's ``evaluation``, ``carriers`` follows
+    ``action`` and the capacity columns ``carriers_today, carriers_added,
+    capacity_mbps, carried_mbps, load, user_mbps`` end the row (see
+    :func:`~btsopt.outputs.capacity.tenancy_load_columns`).
     """
     sites = sites_frame(data, plan) if sites is None else sites
     rows = plan_frame(data, plan)
+    if data.demand is not None and evaluation is not None:
+        rows = pd.concat([rows, tenancy_load_columns(data, plan, evaluation, rows)], axis=1)
     columns = ["site_id", "existing", "owner", "status", "shared", "lon", "lat",
                "commune", "district"]
     joined = rows.merge(sites[columns], on="site_id", how="left", validate="many_to_one")
@@ -183,7 +207,8 @@ def hamlets_frame(data: ProblemData, plan: Plan, evaluation: Evaluation) -> pd.D
 
     Columns: ``hamlet_id, name, commune, district, lon, lat, population,
     area_type, required_operators, covered, operator_count, operators,
-    sites`` (``site:operator`` pairs, ``;``-separated).
+    sites`` (``site:operator`` pairs, ``;``-separated); with ``[demand]`` also
+    ``subscriptions, served_subscriptions, unserved_operators``.
     """
     hamlets = data.hamlets
     pairs = hamlet_coverage_sets(data, plan)  # hamlets x (site*K + operator), sorted
@@ -197,7 +222,7 @@ def hamlets_frame(data: ProblemData, plan: Plan, evaluation: Evaluation) -> pd.D
         )
         for i in range(len(hamlets))
     ]
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "hamlet_id": hamlets.ids,
         "name": hamlets.name,
         "commune": hamlets.commune,
@@ -212,6 +237,9 @@ def hamlets_frame(data: ProblemData, plan: Plan, evaluation: Evaluation) -> pd.D
         "operators": _join(ops, evaluation.hamlet_covering_operators),
         "sites": by_sites,
     })
+    if data.demand is not None:
+        frame = pd.concat([frame, hamlet_service_columns(data, evaluation)], axis=1)
+    return frame
 
 
 _AREA_COLUMNS = [
@@ -269,7 +297,9 @@ def operators_frame(evaluation: Evaluation, plan: Plan, data: ProblemData) -> pd
 
     Columns: ``party, name, cost, capex, opex, decommission, rent_paid,
     rent_received, npv`` (NPV, in the scenario's currency) and
-    ``tenancies, kept, added, removed``.
+    ``tenancies, kept, added, removed``; with ``[demand]`` also the
+    evaluator's per-operator ``subscriptions, served_subscriptions,
+    served_share, carriers_added, max_load``.
     """
     after = np.asarray(plan.tenancies, dtype=bool)
     before = np.asarray(data.tenancies, dtype=bool)
@@ -285,6 +315,10 @@ def operators_frame(evaluation: Evaluation, plan: Plan, data: ProblemData) -> pd
             "added": int((after[:, k] & ~before[:, k]).sum()),
             "removed": int((before[:, k] & ~after[:, k]).sum()),
         })
+    if data.demand is not None and evaluation.demand is not None:
+        for row in rows:
+            figures = evaluation.demand["operators"].get(row["party"], {})
+            row.update({key: float(figures.get(key, math.nan)) for key in _DEMAND_KEYS})
     third = evaluation.third_party
     rows.append({
         "party": "third_party", "name": "Tower companies and other owners",
@@ -294,13 +328,19 @@ def operators_frame(evaluation: Evaluation, plan: Plan, data: ProblemData) -> pd
     return pd.DataFrame(rows)
 
 
+_DEMAND_KEYS = ("subscriptions", "served_subscriptions", "served_share", "carriers_added",
+                "max_load")
+
+
 def _target_met(value: float, target: float, larger_is_better: bool = True) -> bool:
     if larger_is_better:
         return bool(value >= target - _RATIO_TOL)
     return bool(value <= target * (1 + 1e-9) + _RATIO_TOL)
 
 
-def kpi_frame(data: ProblemData, evaluation: Evaluation, result: Any = None) -> pd.DataFrame:
+def kpi_frame(
+    data: ProblemData, evaluation: Evaluation, result: Any = None, plan: Plan | None = None,
+) -> pd.DataFrame:
     """The KPIs against the scenario's targets, one row per KPI.
 
     Parameters
@@ -312,6 +352,9 @@ def kpi_frame(data: ProblemData, evaluation: Evaluation, result: Any = None) -> 
     result
         The solve's ``Result``, if any: adds status-free figures ``lower_bound``,
         ``gap`` and ``wall_time_s``.
+    plan
+        The plan evaluated (default: the result's). With ``[demand]`` it adds
+        the demand KPIs of :func:`~btsopt.outputs.capacity.demand_kpi_rows`.
 
     Returns
     -------
@@ -344,6 +387,9 @@ def kpi_frame(data: ProblemData, evaluation: Evaluation, result: Any = None) -> 
          _target_met(ev.system_cost, t.budget, larger_is_better=False)
          if math.isfinite(t.budget) else pd.NA, data.currency),
     ]
+    plan = plan if plan is not None else getattr(result, "plan", None)
+    if data.demand is not None and evaluation.demand is not None and plan is not None:
+        rows += demand_kpi_rows(data, evaluation, tenancy_load(data, plan, evaluation))
     if result is not None:
         rows += [
             ("lower_bound", float(result.lower_bound), math.nan, pd.NA, data.currency),
@@ -386,6 +432,9 @@ class PlanTables:
         KPIs against the targets.
     cost
         System cost breakdown.
+    carriers
+        With ``[demand]``: carriers and load per district and operator
+        (:func:`~btsopt.outputs.capacity.carriers_frame`); else ``None``.
     """
 
     plan: Plan
@@ -398,6 +447,7 @@ class PlanTables:
     operators: pd.DataFrame
     kpis: pd.DataFrame
     cost: pd.DataFrame
+    carriers: pd.DataFrame | None = None
 
 
 def build_tables(
@@ -426,17 +476,19 @@ def build_tables(
     if plan is None or evaluation is None:
         status = getattr(result, "status", "unknown")
         raise ValueError(f"the result has no plan (status {status}): nothing to tabulate")
-    sites = sites_frame(data, plan)
+    sites = sites_frame(data, plan, evaluation)
     hamlets = hamlets_frame(data, plan, evaluation)
+    tenancies = tenancies_frame(data, plan, sites, evaluation)
     return PlanTables(
         plan=plan,
         evaluation=evaluation,
         sites=sites,
-        tenancies=tenancies_frame(data, plan, sites),
+        tenancies=tenancies,
         hamlets=hamlets,
         districts=area_frame(hamlets, sites, "district"),
         communes=area_frame(hamlets, sites, "commune"),
         operators=operators_frame(evaluation, plan, data),
-        kpis=kpi_frame(data, evaluation, result),
+        kpis=kpi_frame(data, evaluation, result, plan),
         cost=cost_frame(evaluation),
+        carriers=carriers_frame(tenancies, data) if data.demand is not None else None,
     )

@@ -6,8 +6,8 @@
   its best completion; the marginal price of one more shared site.
 - :mod:`~btsopt.proposals.frontier`: the cheapest plan per shared-site ratio,
   up to the highest reachable ratio.
-- :mod:`~btsopt.proposals.cli`: ``btsopt evaluate --proposal`` and
-  ``btsopt frontier``.
+The commands ``btsopt evaluate --proposal`` and ``btsopt frontier`` are
+:mod:`btsopt.cli.proposals`.
 """
 
 from btsopt.proposals.frontier import (

@@ -48,10 +48,11 @@ from typing import Any
 
 import numpy as np
 
-from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
+from btsopt.data import ProblemData
 from btsopt.evaluation import evaluate
 from btsopt.model import sharing_fraction
 from btsopt.plan import Plan
+from btsopt.precheck import sharing_structure
 from btsopt.proposals.pricing import MarginalPrice, marginal_price, share_more
 from btsopt.radio import Coverage, compute_coverage
 from btsopt.result import Result
@@ -100,21 +101,13 @@ def _with_ratio(data: ProblemData, ratio: float, sharing: str = "hard") -> Probl
                                          sharing=sharing), warnings=())
 
 
-def sharing_structure(data: ProblemData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per site: usable (site x operator), shareable, forced active (see module docstring)."""
-    sites = data.sites
-    before = np.asarray(data.tenancies, dtype=bool)
-    usable = (np.asarray(sites.allowed, bool) | before) & (sites.locked != LOCK_OUT)[:, None]
-    capacity = np.minimum(np.asarray(sites.max_tenants), usable.sum(axis=1))
-    shareable = capacity >= 2
-    forced = usable.any(axis=1) & (sites.locked == LOCK_IN)
-    if not data.policy.allow_decommission:
-        forced |= usable.any(axis=1) & before.any(axis=1) & np.asarray(sites.existing, bool)
-    return usable, shareable, forced
-
-
 def saturated_plan(data: ProblemData) -> Plan:
-    """Every shareable site filled to capacity, forced unshareable sites kept."""
+    """Every shareable site filled to capacity, forced unshareable sites kept.
+
+    With ``[demand]`` every tenancy holds ``max_carriers``: the ratio is what
+    is asked, and the most capacity is the plan's best chance to carry the
+    traffic of the hamlets its added tenants reach.
+    """
     usable, shareable, forced = sharing_structure(data)
     before = np.asarray(data.tenancies, dtype=bool)
     x = np.zeros_like(before)
@@ -129,7 +122,9 @@ def saturated_plan(data: ProblemData) -> Plan:
                 break
             x[j, k] = True
             room -= 1
-    return Plan(x)
+    if data.demand is None:
+        return Plan(x)
+    return Plan(x, np.where(x, np.asarray(data.demand.max_carriers)[None, :], 0))
 
 
 def highest_reachable_ratio(

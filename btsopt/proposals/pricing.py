@@ -91,6 +91,10 @@ def share_more(data: ProblemData, plan: Plan, ratio: float) -> Plan | None:
     feasible warm start whenever ``plan`` was feasible at a lower ratio
     (the budget aside).
 
+    With ``[demand]`` the added tenancies hold ``max_carriers`` (they must
+    carry the traffic of every hamlet they reach) and the others keep the
+    plan's carriers; the solver checks the capacity of a warm start.
+
     Returns
     -------
     Plan or None
@@ -117,7 +121,11 @@ def share_more(data: ProblemData, plan: Plan, ratio: float) -> Plan | None:
     if order.size < need or not np.isfinite(best[order]).all():
         return None
     x[order, best_op[order]] = True
-    return Plan(x)
+    if data.demand is None:
+        return Plan(x)
+    carriers = np.array(plan.carrier_counts(data), dtype=np.int64)
+    carriers[order, best_op[order]] = np.asarray(data.demand.max_carriers)[best_op[order]]
+    return Plan(x, carriers)
 
 
 def _pairs(data: ProblemData, mask: np.ndarray) -> list[tuple[str, str]]:
@@ -413,18 +421,29 @@ def further_changes(data: ProblemData, start: Plan, outcome: Plan) -> tuple[Chan
     """Rows that turn plan ``start`` into ``outcome`` when ``outcome`` only adds.
 
     The first new tenant of a candidate site inactive in ``start`` (in
-    operator order) builds it; every other addition colocates.
+    operator order) builds it; every other addition colocates. With
+    ``[demand]`` the additions carry their carriers, and tenancies of today's
+    network whose carriers ``outcome`` changes get a ``carriers`` row.
     """
     added = outcome.tenancies & ~start.tenancies
     active = start.tenancies.any(axis=1)
     existing = np.asarray(data.sites.existing, dtype=bool)
+    demand = data.demand is not None
+    after = outcome.carrier_counts(data) if demand else None
     out: list[Change] = []
     for j in np.flatnonzero(added.any(axis=1)):
         built = bool(existing[j] or active[j])
         for k in np.flatnonzero(added[j]):
             action = "colocate" if built else "build"
             built = True
-            out.append(Change(data.operators[k].id, data.sites.ids[j], action))
+            out.append(Change(data.operators[k].id, data.sites.ids[j], action,
+                              carriers=int(after[j, k]) if demand else None))
+    if demand:
+        before = start.carrier_counts(data)
+        kept = outcome.tenancies & start.tenancies & np.asarray(data.tenancies, dtype=bool)
+        for j, k in zip(*np.nonzero(kept & (after != before)), strict=True):
+            out.append(Change(data.operators[k].id, data.sites.ids[j], "carriers",
+                              carriers=int(after[j, k])))
     return tuple(out)
 
 

@@ -5,7 +5,13 @@ A proposal file (scenario format, "Plans and proposals") has the columns
 
 - ``colocate``: add a tenancy on an existing or candidate site,
 - ``build``: build a candidate site and install the builder there,
-- ``remove``: drop an existing tenancy.
+- ``remove``: drop an existing tenancy,
+- ``carriers``: set an existing tenancy's carriers to the row's ``carriers``
+  (a scenario with ``[demand]`` only).
+
+With ``[demand]`` the optional column ``carriers`` gives a ``colocate`` or
+``build`` row's new tenancy its carriers (empty: 1, the default of a new
+tenancy); tenancies no row names keep today's carriers.
 
 Two kinds of problems are told apart:
 
@@ -15,7 +21,9 @@ Two kinds of problems are told apart:
   or actions, and rows that contradict today's network (``build`` on an
   existing site or on a candidate another row already builds, ``colocate``
   where the operator already is, ``remove`` of a tenancy that does not
-  exist, two rows for the same operator and site). Such a file was written
+  exist, two rows for the same operator and site), and carriers that are not
+  a whole number from 1 to the operator's ``max_carriers``, on a ``remove``
+  row, or in a scenario without ``[demand]``. Such a file was written
   against another network; guessing what it meant would misreport it.
 - *rule-breaking* proposals apply fine, and their breaches are reported as
   violations of the outcome: tenant limits, operators not allowed, locked
@@ -26,6 +34,7 @@ Two kinds of problems are told apart:
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,10 +47,11 @@ from btsopt.errors import PlanError
 from btsopt.evaluation import THIRD_PARTY, Evaluation, evaluate, hamlet_coverage_sets
 from btsopt.plan import Plan
 
-PROPOSAL_ACTIONS: tuple[str, ...] = ("colocate", "build", "remove")
+PROPOSAL_ACTIONS: tuple[str, ...] = ("colocate", "build", "remove", "carriers")
 """Actions a proposal row may take."""
 
 PROPOSAL_COLUMNS: tuple[str, ...] = ("operator_id", "site_id", "action")
+"""Required columns; ``carriers`` is optional (scenarios with ``[demand]``)."""
 
 STRUCTURAL_KINDS: frozenset[str] = frozenset(
     {"tenant_limit", "not_allowed", "locked_out", "relocation", "decommission"}
@@ -66,19 +76,24 @@ class Change:
     operator_id, site_id
         Who, where.
     action
-        ``colocate``, ``build`` or ``remove``.
+        ``colocate``, ``build``, ``remove`` or ``carriers``.
     row
         The 1-based data row in the proposal file (``None`` when built in code).
+    carriers
+        The tenancy's carriers after the change (``None``: the default).
     """
 
     operator_id: str
     site_id: str
     action: str
     row: int | None = None
+    carriers: int | None = None
 
     def describe(self) -> str:
         """``"row 3 (colocate viettel on S12)"`` or without the row."""
         what = f"{self.action} {self.operator_id} on {self.site_id}"
+        if self.carriers is not None:
+            what += f" with {self.carriers} carrier{'s' if self.carriers != 1 else ''}"
         return f"row {self.row} ({what})" if self.row is not None else what
 
 
@@ -101,6 +116,10 @@ class Proposal:
         Site index -> operator index for every ``build`` row.
     source
         The file read, if any.
+    carriers
+        (sites x operators) carriers the rows set (0 where no row sets any:
+        today's count for a kept tenancy, 1 for a new one); ``None`` when no
+        row sets carriers.
     """
 
     changes: tuple[Change, ...]
@@ -108,12 +127,17 @@ class Proposal:
     removed: np.ndarray
     builders: dict[int, int]
     source: str | None = None
+    carriers: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in ("added", "removed"):
             array = np.ascontiguousarray(getattr(self, name), dtype=bool)
             array.setflags(write=False)
             object.__setattr__(self, name, array)
+        if self.carriers is not None:
+            array = np.ascontiguousarray(self.carriers, dtype=np.int64)
+            array.setflags(write=False)
+            object.__setattr__(self, "carriers", array)
 
     @classmethod
     def from_changes(
@@ -128,25 +152,48 @@ class Proposal:
 
         New tenancies become ``build`` (the first tenant of a candidate site,
         in operator order, as in ``plan.csv``) or ``colocate``; dropped ones
-        ``remove``.
+        ``remove``. With ``[demand]`` and a plan that sets carriers, new
+        tenancies carry their carriers and kept ones whose count changes
+        become ``carriers`` rows.
         """
-        changes = [
-            Change(operator_id=op, site_id=site, action=action)
-            for site, op, action in plan.rows(data)
-            if action != "keep"
-        ]
+        carriers = plan.carrier_counts(data) if data.demand is not None else None
+        today = data.demand.carriers_today if data.demand is not None else None
+        site_index = {sid: j for j, sid in enumerate(data.sites.ids)}
+        op_index = {op.id: k for k, op in enumerate(data.operators)}
+        changes = []
+        for site, op, action in plan.rows(data):
+            j, k = site_index[site], op_index[op]
+            if carriers is None or action == "remove":
+                count = None
+            else:
+                count = int(carriers[j, k])
+            if action == "keep":
+                if count is None or count == max(int(today[j, k]), 1):
+                    continue
+                action = "carriers"
+            changes.append(Change(operator_id=op, site_id=site, action=action,
+                                  carriers=count))
         return _build(data, tuple(changes), None)
 
     def __len__(self) -> int:
         return len(self.changes)
 
     def counts(self) -> dict[str, int]:
-        """Rows per action."""
-        return {a: sum(c.action == a for c in self.changes) for a in PROPOSAL_ACTIONS}
+        """Rows per action (``carriers`` only when some row sets carriers)."""
+        actions = PROPOSAL_ACTIONS if self.carriers is not None else PROPOSAL_ACTIONS[:3]
+        return {a: sum(c.action == a for c in self.changes) for a in actions}
 
     def apply(self, data: ProblemData) -> Plan:
-        """The outcome: today's tenancies, minus removals, plus additions."""
-        return Plan((np.asarray(data.tenancies, bool) & ~self.removed) | self.added)
+        """The outcome: today's tenancies, minus removals, plus additions.
+
+        With carriers set by some row, the plan holds every tenancy's
+        carriers: the rows' counts, else the default.
+        """
+        outcome = Plan((np.asarray(data.tenancies, bool) & ~self.removed) | self.added)
+        if self.carriers is None:
+            return outcome
+        default = outcome.carrier_counts(data)
+        return Plan(outcome.tenancies, np.where(self.carriers > 0, self.carriers, default))
 
     def owned_data(self, data: ProblemData) -> ProblemData:
         """``data`` with each built candidate site owned by the operator who builds it.
@@ -164,12 +211,17 @@ class Proposal:
         return replace(data, sites=replace(data.sites, owner=tuple(owner)))
 
     def write_csv(self, path: str | Path) -> None:
-        """Write the proposal file (``operator_id,site_id,action``)."""
+        """Write the proposal file (``operator_id,site_id,action``, plus
+        ``carriers`` when a row sets carriers)."""
+        with_carriers = any(c.carriers is not None for c in self.changes)
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(PROPOSAL_COLUMNS)
+            writer.writerow(PROPOSAL_COLUMNS + (("carriers",) if with_carriers else ()))
             for change in self.changes:
-                writer.writerow([change.operator_id, change.site_id, change.action])
+                row = [change.operator_id, change.site_id, change.action]
+                if with_carriers:
+                    row.append("" if change.carriers is None else str(change.carriers))
+                writer.writerow(row)
 
 
 def read_proposal(path: str | Path, data: ProblemData) -> Proposal:
@@ -219,10 +271,43 @@ def read_proposal(path: str | Path, data: ProblemData) -> Proposal:
                 changes.append(Change(
                     operator_id=row["operator_id"], site_id=row["site_id"],
                     action=row["action"].lower(), row=row_number,
+                    carriers=_carriers_cell(row.get("carriers", ""), path, row_number),
                 ))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise PlanError(f"not a readable CSV file: {exc}", file=str(path)) from None
     return _build(data, tuple(changes), str(path))
+
+
+def _carriers_cell(cell: str, path: Path, row_number: int) -> int | None:
+    """A ``carriers`` cell: ``None`` when empty, else a whole number of at least 1."""
+    if not cell:
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value != int(value) or value < 1:
+        raise PlanError(f"carriers '{cell}' must be a whole number of at least 1",
+                        file=str(path), row=row_number, column="carriers")
+    return int(value)
+
+
+def _check_carriers(data: ProblemData, change: Change, k: int, fail) -> None:
+    """A row's carriers: only with [demand], not on removals, within max_carriers."""
+    if change.action == "carriers" and change.carriers is None:
+        raise fail(change, "the action 'carriers' needs a value in the column 'carriers'",
+                   "carriers")
+    if change.carriers is None:
+        return
+    if data.demand is None:
+        raise fail(change, "carriers need a scenario with a [demand] section", "carriers")
+    if change.action == "remove":
+        raise fail(change, "a removed tenancy has no carriers (leave the cell empty)",
+                   "carriers")
+    top = int(data.demand.max_carriers[k])
+    if change.carriers > top:
+        raise fail(change, f"{change.carriers} carriers, above max_carriers of "
+                   f"{change.operator_id} ({top})", "carriers")
 
 
 def _build(data: ProblemData, changes: tuple[Change, ...], source: str | None) -> Proposal:
@@ -233,6 +318,7 @@ def _build(data: ProblemData, changes: tuple[Change, ...], source: str | None) -
     existing = np.asarray(data.sites.existing, dtype=bool)
     added = np.zeros_like(before)
     removed = np.zeros_like(before)
+    carriers = np.zeros(before.shape, dtype=np.int64)
     builders: dict[int, int] = {}
     seen: dict[tuple[int, int], Change] = {}
     built_by: dict[int, Change] = {}
@@ -254,6 +340,15 @@ def _build(data: ProblemData, changes: tuple[Change, ...], source: str | None) -
             raise fail(change, f"operator {change.operator_id} on site {change.site_id} is "
                        f"already changed by {seen[(j, k)].describe()}", "site_id")
         seen[(j, k)] = change
+        _check_carriers(data, change, k, fail)
+        if change.carriers is not None:
+            carriers[j, k] = change.carriers
+        if change.action == "carriers":
+            if not before[j, k]:
+                raise fail(change, f"cannot set carriers: operator {change.operator_id} has "
+                           f"no tenancy on site {change.site_id} today (use colocate)",
+                           "site_id")
+            continue
         if change.action == "remove":
             if not before[j, k]:
                 raise fail(change, f"cannot remove: operator {change.operator_id} has no "
@@ -274,7 +369,7 @@ def _build(data: ProblemData, changes: tuple[Change, ...], source: str | None) -
             builders[j] = k
         added[j, k] = True
     return Proposal(changes=changes, added=added, removed=removed, builders=builders,
-                    source=source)
+                    source=source, carriers=carriers if carriers.any() else None)
 
 
 @dataclass(frozen=True)
@@ -423,9 +518,28 @@ class ProposalEvaluation:
                 "system_cost": after["system_cost"] - before["system_cost"],
             },
         }
+        if self.after.demand is not None:
+            out["demand"] = after["demand"]
+            out["delta"]["demand"] = _demand_delta(before["demand"], after["demand"])
         if operator is not None:
             out["operator"] = operator
         return out
+
+
+DEMAND_DELTA_KEYS: tuple[str, ...] = (
+    "served_subscriptions", "served_share", "carriers_added", "max_load",
+)
+"""``demand`` figures whose change a proposal's ``delta`` reports."""
+
+
+def _demand_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """After minus before of the ``demand`` figures, overall and per operator."""
+    delta: dict[str, Any] = {key: after[key] - before[key] for key in DEMAND_DELTA_KEYS}
+    delta["operators"] = {
+        op: {key: values[key] - before["operators"][op][key] for key in DEMAND_DELTA_KEYS}
+        for op, values in after.get("operators", {}).items()
+    }
+    return delta
 
 
 def _state(evaluation: Evaluation, operator: str | None) -> dict[str, Any]:
@@ -638,6 +752,16 @@ def format_proposal_text(
          f"{(a.shared_site_ratio - b.shared_site_ratio) * 100:+.2f} pts")
     line("system cost (NPV)", f"{b.system_cost:,.1f}", f"{a.system_cost:,.1f}",
          f"{a.system_cost - b.system_cost:+,.1f}")
+    if b.demand is not None and a.demand is not None:
+        bd, ad = b.demand, a.demand
+        line("subscriptions served", f"{bd['served_subscriptions']:,.0f} "
+             f"({bd['served_share']:.1%})", f"{ad['served_subscriptions']:,.0f} "
+             f"({ad['served_share']:.1%})",
+             f"{ad['served_subscriptions'] - bd['served_subscriptions']:+,.0f}")
+        line("carriers added", f"{bd['carriers_added']}", f"{ad['carriers_added']}",
+             f"{ad['carriers_added'] - bd['carriers_added']:+d}")
+        line("highest load", f"{bd['max_load']:.0%}", f"{ad['max_load']:.0%}",
+             f"{(ad['max_load'] - bd['max_load']) * 100:+.0f} pts")
     lines.append(f"(target: {data.targets.hamlet_coverage:.0%} of hamlets, shared-site ratio "
                  f">= {data.targets.shared_site_ratio:.0%}; money in {cur}, NPV over "
                  f"{data.economics.horizon_years} years)")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from btsopt.bench.cli import load_settings
 from btsopt.bench.instances import (
     ORLIB,
     SCENARIO,
@@ -14,6 +13,7 @@ from btsopt.bench.instances import (
     load_best_known,
     resolve_instances,
 )
+from btsopt.bench.runner import load_settings
 from btsopt.errors import ScenarioError
 
 from .conftest import TINY, TINY_SCP
@@ -70,3 +70,15 @@ def test_settings_file(tmp_path: Path) -> None:
     path.write_text("x = 1\n")
     with pytest.raises(ScenarioError):
         load_settings(str(path), {})
+
+
+def test_demand_members_are_cached_apart(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BTSOPT_BENCH_CACHE", str(tmp_path))
+    plain, capacitated = resolve_instances(["S-consolidation", "S-consolidation-demand"])
+    assert capacitated.name == "S-consolidation-demand"
+    assert capacitated.path.parent.name == "S-consolidation-demand-seed1"
+    assert "[demand]" in capacitated.path.read_text()
+    assert "[demand]" not in plain.path.read_text()
+    assert instance_sets()["demand"] == [
+        "M-brownfield-demand", "M-consolidation-demand", "M-greenfield-demand",
+        "XL-consolidation-demand"]

@@ -14,11 +14,28 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from btsopt.bench.instances import instance_sets, load_best_known, resolve_instances
+from btsopt.bench.plot import DEFAULT_THRESHOLDS, performance_profile
+from btsopt.bench.runner import (
+    TABLE_HEADER,
+    available_solvers,
+    format_row,
+    format_summary,
+    load_settings,
+    machine_info,
+    make_tasks,
+    read_runs,
+    run_sweep,
+    summarize,
+    write_csv,
+    write_json,
+)
+from btsopt.cli.common import parse_params
 from btsopt.errors import ScenarioError
+from btsopt.solve import DEFAULT_BACKEND
 
 
 def _split(values: list[str]) -> list[str]:
@@ -26,46 +43,8 @@ def _split(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Named settings: the tables of a TOML file, plus ``--param`` values in each.
-
-    A file looks like::
-
-        [default]                      # no options: each solver's defaults
-
-        [no-presolve]
-        presolve = "off"               # handed to every solver of the sweep
-
-        [lp2]
-        "plain-cpsat" = { linearization_level = 2 }   # for one solver only
-        "btsopt:cpsat" = { linearization_level = 2 }
-
-    ``threads`` and ``gap`` in a table set the run's threads and stopping gap.
-    """
-    if path is None:
-        return {"default": dict(params)}
-    try:
-        with open(path, "rb") as handle:
-            doc = tomllib.load(handle)
-    except OSError as exc:
-        raise ScenarioError(f"cannot read settings: {exc.strerror}", file=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"invalid TOML: {exc}", file=path) from None
-    settings = {}
-    for name, table in doc.items():
-        if not isinstance(table, dict):
-            raise ScenarioError("every top-level entry must be a [settings] table", file=path,
-                                column=name)
-        settings[name] = {**table, **params}
-    if not settings:
-        raise ScenarioError("no settings tables", file=path)
-    return settings
-
-
 def _default_solver() -> str:
     """btsopt with its default backend."""
-    from btsopt.solve import DEFAULT_BACKEND
-
     return f"btsopt:{DEFAULT_BACKEND}"
 
 
@@ -87,21 +66,6 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from btsopt.bench.instances import instance_sets, load_best_known, resolve_instances
-    from btsopt.bench.runner import (
-        TABLE_HEADER,
-        available_solvers,
-        format_row,
-        format_summary,
-        machine_info,
-        make_tasks,
-        run_sweep,
-        summarize,
-        write_csv,
-        write_json,
-    )
-    from btsopt.cli import parse_params
-
     if args.list:
         for name, members in instance_sets().items():
             print(f"{name:<10} {' '.join(members) if members else '(none here)'}")
@@ -149,16 +113,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         write_json(rows, args.json, meta)
     if args.plot:
-        from btsopt.bench.plot import performance_profile
-
         performance_profile(rows, args.plot)
     return 0
 
 
 def cmd_bench_plot(args: argparse.Namespace) -> int:
-    from btsopt.bench.plot import DEFAULT_THRESHOLDS, performance_profile
-    from btsopt.bench.runner import read_runs
-
     rows = [row for spec in args.csv for row in read_runs(spec)]
     if not rows:
         raise ScenarioError("no runs in the CSV file(s)")
@@ -168,7 +127,7 @@ def cmd_bench_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_bench_parser(subparsers) -> None:
+def add_parsers(subparsers) -> None:
     """Add ``bench`` and ``bench-plot`` to the ``btsopt`` command line."""
     p = subparsers.add_parser(
         "bench", help="benchmark solvers on instances (each run in a fresh process)",

@@ -1,73 +1,50 @@
-"""The ``btsopt`` command line: solve, evaluate, validate, generate, bench.
-
-Exit status: 0 success; 1 no feasible plan; 2 bad input (a message naming
-file, row and field on stderr, never a traceback); 3 an output could not be
-written (one line naming the file and the reason); 128 + N after a second
-stop signal N (the first stops the search and writes the best plan).
-"""
+"""``btsopt solve``, ``btsopt evaluate`` and ``btsopt validate``."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
-import math
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from btsopt.cli.common import (
+    EXIT_NO_PLAN,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    fmt,
+    parse_params,
+    read_scenario_warned,
+)
+from btsopt.cli.proposals import run_proposal_command
+from btsopt.diagnose import explain_infeasibility
 from btsopt.errors import OutputError, ScenarioError
-
-EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_OUTPUT = 0, 1, 2, 3
-
-
-def _parse_value(text: str) -> Any:
-    """``--param`` values: bool, int, float, else text."""
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def parse_params(items: Sequence[str]) -> dict[str, Any]:
-    """``key=value`` pairs into a dict (values typed)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise ScenarioError(f"--param expects key=value, got '{item}'")
-        key, value = item.split("=", 1)
-        out[key.strip()] = _parse_value(value.strip())
-    return out
-
-
-def _read(path: str):
-    from btsopt.reading import read_scenario
-
-    data = read_scenario(path)
-    for warning in data.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return data
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return format(value, spec)
+from btsopt.evaluation import evaluate
+from btsopt.outputs import (
+    Checkpoint,
+    atomic_write_text,
+    default_checkpoint_period,
+    prepare_out_dir,
+    render_html,
+    write_plan_elsewhere,
+    write_result,
+    write_result_to_streams,
+)
+from btsopt.plan import Plan, read_plan_csv
+from btsopt.progress import stop_on_signals, terminal_progress
+from btsopt.radio import compute_coverage
+from btsopt.resources import check_resources
+from btsopt.solve import SolveParams, solve
+from btsopt.solvers.repair import repair_plan
 
 
 def _result_row(name: str, result) -> str:
     ev = result.evaluation
     return (
-        f"{name:<20} {result.status:<10} {_fmt(result.objective, ',.1f'):>14} "
-        f"{_fmt(result.lower_bound, ',.1f'):>14} {_fmt(result.gap, '.4%'):>9} "
-        f"{_fmt(ev.hamlet_coverage if ev else None, '.2%'):>9} "
-        f"{_fmt(ev.shared_site_ratio if ev else None, '.2%'):>8} {result.wall_time:>8.1f}"
+        f"{name:<20} {result.status:<10} {fmt(result.objective, ',.1f'):>14} "
+        f"{fmt(result.lower_bound, ',.1f'):>14} {fmt(result.gap, '.4%'):>9} "
+        f"{fmt(ev.hamlet_coverage if ev else None, '.2%'):>9} "
+        f"{fmt(ev.shared_site_ratio if ev else None, '.2%'):>8} {result.wall_time:>8.1f}"
     )
 
 
@@ -78,13 +55,8 @@ RESULT_HEADER = (
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from btsopt.diagnose import check_resources
-    from btsopt.outputs import Checkpoint, default_checkpoint_period, prepare_out_dir
-    from btsopt.progress import stop_on_signals, terminal_progress
-    from btsopt.radio import compute_coverage
-    from btsopt.solve import SolveParams
-
-    data = _read(args.scenario)
+    """``btsopt solve SCENARIO --out DIR ...``."""
+    data = read_scenario_warned(args.scenario)
     out = None if args.out == "-" else Path(args.out)
     if out is not None:
         scenario_dir = Path(args.scenario).resolve().parent
@@ -107,12 +79,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
         raise ScenarioError(str(exc)) from None
     if args.checkpoint is not None and args.checkpoint < 0:
         raise ScenarioError("must be 0 (off) or a number of seconds", column="--checkpoint")
-    period = default_checkpoint_period(args.time_limit) if args.checkpoint is None \
-        else args.checkpoint
+    period = (default_checkpoint_period(args.time_limit) if args.checkpoint is None
+              else args.checkpoint)
     if out is None and period > 0:
         if args.checkpoint:
-            print("warning: --checkpoint needs an output folder; none with --out -",
-                  file=sys.stderr)
+            print("warning: --checkpoint needs an output folder, and --out - has none: "
+                  "no checkpoints", file=sys.stderr)
         period = 0.0
     check_resources(data)  # fail early with an estimate, not an out-of-memory kill
     coverage = compute_coverage(data)
@@ -137,9 +109,6 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 def _solve(data, params, coverage, start, progress, time_limit: float):
     """The solve, and for an infeasible scenario the rule that binds."""
-    from btsopt.diagnose import explain_infeasibility
-    from btsopt.solve import solve
-
     result = solve(data, params, coverage=coverage, hint=start, progress=progress)
     if result.status == "infeasible" and "cannot meet their coverage rule" not in result.message:
         # Say which target or rule binds: short solves with one constraint relaxed.
@@ -149,12 +118,9 @@ def _solve(data, params, coverage, start, progress, time_limit: float):
     return result
 
 
-def _start_plan(path: str, data, coverage):
+def _start_plan(path: str, data, coverage) -> Plan:
     """``--start PLAN.csv``: the plan, repaired where it breaks the rules; each
     kind of change on one line of standard error."""
-    from btsopt.plan import read_plan_csv
-    from btsopt.solvers.repair import repair_plan
-
     repair = repair_plan(data, read_plan_csv(path, data), coverage)
     for line in repair.lines(data):
         print(f"start plan: {line}", file=sys.stderr)
@@ -169,8 +135,6 @@ def _write_solved(data, result, out: Path | None) -> int:
     """Write the result (``None``: plan to standard output, everything else to
     standard error); on an output failure, one line and exit status 3, after
     saving a solved plan elsewhere if possible."""
-    from btsopt.outputs import write_plan_elsewhere, write_result, write_result_to_streams
-
     table = sys.stderr if out is None else sys.stdout
     try:
         if out is None:
@@ -219,30 +183,21 @@ def _print_evaluation(data, evaluation, as_json: bool, operator: str | None) -> 
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from btsopt.evaluation import evaluate
-    from btsopt.plan import read_plan_csv
-
-    data = _read(args.scenario)
-    if args.plan:
-        plan = read_plan_csv(args.plan, data)
-        evaluation = evaluate(data, plan)
-        if args.html:
-            from btsopt.outputs import atomic_write_text, render_html
-
-            atomic_write_text(Path(args.html), render_html(data, evaluation, plan))
-        _print_evaluation(data, evaluation, args.json, args.operator)
-        return EXIT_OK
-    from btsopt.proposals.cli import run_proposal_command
-
-    return run_proposal_command(data, args)
+    """``btsopt evaluate SCENARIO --plan PLAN.csv | --proposal P.csv ...``."""
+    data = read_scenario_warned(args.scenario)
+    if not args.plan:
+        return run_proposal_command(data, args)
+    plan = read_plan_csv(args.plan, data)
+    evaluation = evaluate(data, plan)
+    if args.html:
+        atomic_write_text(Path(args.html), render_html(data, evaluation, plan))
+    _print_evaluation(data, evaluation, args.json, args.operator)
+    return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from btsopt.evaluation import evaluate
-    from btsopt.plan import Plan
-    from btsopt.radio import compute_coverage
-
-    data = _read(args.scenario)
+    """``btsopt validate SCENARIO``."""
+    data = read_scenario_warned(args.scenario)
     coverage = compute_coverage(data)
     reachable = coverage.reachable()
     unreachable = int((reachable < data.hamlets.min_operators).sum())
@@ -260,23 +215,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from btsopt.generate import generate_command
-
-    try:
-        generate_command(args.preset, args.out, args.seed, size=args.size, variant=args.variant)
-    except ValueError as exc:
-        raise ScenarioError(str(exc), column="--preset/--size/--variant") from None
-    return EXIT_OK
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="btsopt", description="Least-cost shared BTS site plans with proven bounds."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("solve", help="find the least-cost plan meeting the targets")
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``solve``, ``evaluate`` and ``validate``."""
+    p = subparsers.add_parser("solve", help="find the least-cost plan meeting the targets")
     p.add_argument("scenario")
     p.add_argument("--out", default="out",
                    help="output folder (default: out); '-' prints plan.csv to standard output "
@@ -299,10 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "is over 120, else off)")
     p.add_argument("--start", metavar="PLAN.csv",
                    help="start from this plan (a checkpoint, last year's plan, a proposal's "
-                        "outcome), repaired where it breaks the rules")
+                        "outcome), repaired where it breaks the rules (default: none)")
     p.set_defaults(func=cmd_solve)
 
-    p = sub.add_parser("evaluate", help="score a plan or a proposal without solving")
+    p = subparsers.add_parser("evaluate", help="score a plan or a proposal without solving")
     p.add_argument("scenario")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--plan")
@@ -314,46 +255,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=60.0)
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("validate", help="check a scenario and show its baseline KPIs")
+    p = subparsers.add_parser("validate", help="check a scenario and show its baseline KPIs")
     p.add_argument("scenario")
     p.set_defaults(func=cmd_validate)
-
-    p = sub.add_parser("generate", help="write a synthetic scenario (seeded)")
-    p.add_argument("--preset", default="nam-dinh")
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--size", default=None, help="family size S, M, L or XL")
-    p.add_argument("--variant", default=None,
-                   help="brownfield, consolidation, each or greenfield")
-    p.set_defaults(func=cmd_generate)
-
-    # Subcommands that live beside their own code (benchmarks, the frontier).
-    for module, hook in (("btsopt.bench.cli", "add_bench_parser"),
-                         ("btsopt.proposals.cli", "add_frontier_parser")):
-        try:
-            add_parser = getattr(__import__(module, fromlist=[hook]), hook)
-        except (ImportError, AttributeError):
-            continue
-        add_parser(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``btsopt`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OutputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_OUTPUT
-    except KeyboardInterrupt as exc:
-        print("interrupted", file=sys.stderr)
-        return 128 + getattr(exc, "signum", 2)  # 130 for Ctrl-C
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,50 +1,30 @@
-"""Command-line hooks: ``btsopt evaluate --proposal`` and ``btsopt frontier``.
+"""``btsopt evaluate --proposal`` and ``btsopt frontier``.
 
-``btsopt.cli`` calls :func:`run_proposal_command` for ``evaluate SCENARIO
---proposal FILE [--json] [--operator ID] [--against-optimal] [--time-limit S]``
-and :func:`add_frontier_parser` to add the ``frontier`` subcommand. Exit
-status: 0 evaluated (violations or not) / frontier with at least one plan;
-1 no plan at all; 2 bad input (a :class:`~btsopt.errors.ScenarioError`,
-printed by ``btsopt.cli`` with file, row and column).
+``evaluate SCENARIO --proposal FILE [--json] [--operator ID] [--against-optimal]
+[--time-limit S]`` (dispatched here by :mod:`btsopt.cli.solve`) and
+``frontier``. Exit status: 0 evaluated (violations or not) / frontier with
+at least one plan; 1 no plan at all; 2 bad input.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from btsopt.cli.common import EXIT_NO_PLAN, EXIT_OK, read_scenario_warned, to_json
 from btsopt.errors import ScenarioError
-
-EXIT_OK, EXIT_NO_PLAN = 0, 1
-
-
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _clean(value: Any) -> Any:
-    """Non-finite floats become null: JSON has no inf/nan."""
-    import math
-
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
+from btsopt.evaluation import evaluate
+from btsopt.outputs import atomic_write_text, render_html
+from btsopt.proposals.frontier import frontier, highest_reachable_ratio
+from btsopt.proposals.pricing import compare_with_optimal
+from btsopt.proposals.proposal import evaluate_proposal, format_proposal_text, read_proposal
+from btsopt.radio import compute_coverage
+from btsopt.solve import SolveParams
 
 
 def _params(args: argparse.Namespace):
-    from btsopt.solve import SolveParams
-
     try:
         return SolveParams(
             time_limit=float(args.time_limit),
@@ -83,13 +63,6 @@ def run_proposal_command(data, args: argparse.Namespace) -> int:
     int
         0 once evaluated, violations or not.
     """
-    from btsopt.proposals.pricing import compare_with_optimal
-    from btsopt.proposals.proposal import (
-        evaluate_proposal,
-        format_proposal_text,
-        read_proposal,
-    )
-
     operator = getattr(args, "operator", None)
     if operator is not None and operator not in data.operator_ids:
         raise ScenarioError(f"unknown operator '{operator}' (operators: "
@@ -109,7 +82,7 @@ def run_proposal_command(data, args: argparse.Namespace) -> int:
             if operator is not None:
                 payload["against_optimal"]["operator_costs"] = _operator_costs(comparison,
                                                                                operator)
-        print(json.dumps(_clean(payload), indent=2, ensure_ascii=False, default=_json_default))
+        print(to_json(payload))
         return EXIT_OK
     print(format_proposal_text(data, evaluation, operator))
     if comparison is not None:
@@ -141,14 +114,10 @@ def _parse_ratios(text: str) -> list[float]:
 
 def cmd_frontier(args: argparse.Namespace) -> int:
     """``btsopt frontier SCENARIO ...``: table on stdout, CSV, PNG and plans in ``--out``."""
-    from btsopt.cli import _read
-    from btsopt.proposals.frontier import frontier, highest_reachable_ratio
-    from btsopt.radio import compute_coverage
-
     ratios = _parse_ratios(args.ratios) if args.ratios else None
     if args.points < 1:
         raise ScenarioError("must be at least 1", column="--points")
-    data = _read(args.scenario)
+    data = read_scenario_warned(args.scenario)
     out = Path(args.out)
     if out.resolve() == Path(args.scenario).resolve().parent:
         raise ScenarioError("--out must not be the scenario's own folder", file=str(out))
@@ -178,8 +147,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     for point in result.points:
         if point.plan is not None:
             point.plan.write_csv(plans / f"plan_{point.target:.4f}.csv", data)
-    (out / "frontier.json").write_text(
-        json.dumps(_clean(result.to_dict()), indent=2, default=_json_default), encoding="utf-8")
+    (out / "frontier.json").write_text(to_json(result.to_dict()), encoding="utf-8")
     _write_frontier_report(data, result, out / "report.html")
     print(f"wrote {out / 'frontier.csv'}, {out / 'frontier.png'}, {out / 'frontier.json'}, "
           f"{out / 'report.html'}, {plans}/", file=sys.stderr)
@@ -188,9 +156,6 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
 def _write_frontier_report(data, result, path: Path) -> None:
     """report.html of the frontier point nearest the scenario's target, with the chart."""
-    from btsopt.evaluation import evaluate
-    from btsopt.outputs import atomic_write_text, render_html
-
     with_plan = [p for p in result.points if p.plan is not None]
     if not with_plan:
         return
@@ -203,13 +168,11 @@ def _write_frontier_report(data, result, path: Path) -> None:
 
 def write_proposal_report(data, evaluation, path: str | Path) -> None:
     """report.html of the network after a proposal."""
-    from btsopt.outputs import atomic_write_text, render_html
-
     atomic_write_text(Path(path), render_html(data, evaluation.after, evaluation.plan,
                                               title=f"{data.name}: proposal"))
 
 
-def add_frontier_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Add ``btsopt frontier`` to the command line."""
     p = subparsers.add_parser(
         "frontier", help="cheapest plan per shared-site ratio (cost of sharing)",
