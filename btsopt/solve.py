@@ -12,11 +12,13 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from btsopt.data import ProblemData
+from btsopt.errors import ScenarioError
 from btsopt.evaluation import evaluate
 from btsopt.model import SitingModel, build_model
 from btsopt.precheck import policy_conflicts, precheck
@@ -31,7 +33,8 @@ from btsopt.solvers.base import (
     BackendParams,
     BackendResult,
 )
-from btsopt.solvers.core import solve_core
+from btsopt.solvers.core import CoreSettings, solve_core
+from btsopt.solvers.core.settings import read_toml
 from btsopt.solvers.cpsat import solve_cpsat
 from btsopt.solvers.highs import solve_highs
 from btsopt.solvers.scip import solve_scip
@@ -74,6 +77,9 @@ class SolveParams:
         Backend-specific options, passed through unchanged.
     log
         Show the backend's log.
+    core
+        Settings of the ``core`` backend (every knob of its search; see
+        ``btsopt settings``).
     """
 
     backend: str = DEFAULT_BACKEND
@@ -83,6 +89,7 @@ class SolveParams:
     gap: float = 1e-3
     options: dict[str, Any] = field(default_factory=dict)
     log: bool = False
+    core: CoreSettings = field(default_factory=CoreSettings)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -93,6 +100,45 @@ class SolveParams:
             raise ValueError("time_limit must be positive")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
+        if not isinstance(self.core, CoreSettings):
+            raise ValueError("core must be a CoreSettings")
+
+    @classmethod
+    def from_toml(cls, source: str | Path) -> SolveParams:
+        """Parameters from TOML (a :class:`~pathlib.Path` is read as a file, a
+        string is the text): top-level ``backend``, ``time_limit``, ``seed``,
+        ``workers``, ``gap``, ``log``; an ``[options]`` table for the backend;
+        the core's tables (``[subgradient]``, ``[lns]``, ... as printed by
+        ``btsopt settings``) at the top level or under ``[core]``.
+
+        Raises
+        ------
+        ScenarioError
+            On an unknown key or a bad value, naming it and the file.
+        """
+        file = str(source) if isinstance(source, Path) else None
+        doc = read_toml(source)
+        scalars = {"backend", "time_limit", "seed", "workers", "gap", "log"}
+        kwargs: dict[str, Any] = {}
+        core: dict[str, Any] = dict(doc.pop("core", {}))
+        for key, value in doc.items():
+            if key in scalars:
+                kwargs[key] = value
+            elif key == "options":
+                if not isinstance(value, dict):
+                    raise ScenarioError("[options] must be a table", file=file, column=key)
+                kwargs["options"] = dict(value)
+            elif isinstance(value, dict):
+                core[key] = value
+            else:
+                raise ScenarioError(f"unknown parameter (known: {', '.join(sorted(scalars))}, "
+                                    "[options] and the core's tables)", file=file, column=key)
+        try:
+            return cls(**kwargs, core=CoreSettings.from_dict(core, file=file))
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, ScenarioError):
+                raise
+            raise ScenarioError(str(exc), file=file) from None
 
 
 def _precheck(data: ProblemData, model: SitingModel) -> str:
@@ -228,7 +274,7 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
         if level_model.num_cols == 0:
             outcome = _solve_empty(level_model, params.backend)
         elif params.backend == "core" and len(model.levels) == 1:
-            outcome = solve_core(model, data, backend_params, values)
+            outcome = solve_core(model, data, backend_params, values, params.core)
         else:
             outcome = backend(level_model, backend_params, values)
         levels.append({

@@ -9,6 +9,12 @@ An instance token given to ``btsopt bench`` is, in this order of lookup:
   at the seed of ``benchmarks/instances/families.toml`` and cached under
   ``benchmarks/instances/cache/``; ``SIZE-VARIANT-demand`` (``M-consolidation-demand``)
   is the same member declared with ``[demand]`` (the capacitated model);
+* a set-covering instance built from its definition
+  (:mod:`btsopt.generate.set_cover`, cached): ``rail-SEED`` (rail507-shaped:
+  500 rows, 55,000 columns, costs 1 and 2; set ``rail``: seeds 1, 2, 3),
+  ``cyc-N`` (Beasley's scpcyc on the N-cube; set ``cyc``: N = 6..10),
+  ``lscp-nam-dinh`` (the location set-covering problem of the bundled
+  province: every site at unit cost, radius 2 km; set ``lscp``);
 * a set: ``S``, ``M``, ``L``, ``XL`` (the four variants of a size),
   ``families`` (all of them), ``demand`` (the capacitated members listed in
   ``families.toml``), ``scp`` (the 45 visible OR-Library instances),
@@ -39,7 +45,14 @@ from pathlib import Path
 
 import btsopt.generate as generate
 from btsopt.errors import ScenarioError
-from btsopt.generate import generate_family, generate_set_cover
+from btsopt.generate import (
+    cycle_instance,
+    generate_family,
+    generate_set_cover,
+    location_instance,
+    rail_instance,
+    write_orlib,
+)
 from btsopt.reading import read_scenario
 from btsopt.reading.orlib import looks_like_orlib, read_orlib
 
@@ -61,6 +74,11 @@ _SHAPED = re.compile(r"^nr(?P<cls>[gh])-(?P<seed>\d+)$")
 SHAPED_DENSITY = {"g": 0.02, "h": 0.05}
 """Density of the generated scpnrg- and scpnrh-shaped instances."""
 SHAPED_SEEDS: tuple[int, ...] = (1, 2)
+_DEFINED = re.compile(r"^(?:rail-(?P<rail>\d+)|cyc-(?P<cyc>\d+)|lscp-nam-dinh)$")
+RAIL_SEEDS: tuple[int, ...] = (1, 2, 3)
+CYCLE_DIMENSIONS: tuple[int, ...] = (6, 7, 8, 9, 10)
+LSCP_RADIUS_KM = 2.0
+"""Service radius of ``lscp-nam-dinh`` (the radius of the spopt comparison)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,9 @@ def natural_key(name: str) -> tuple:
     shaped = _SHAPED.match(name)
     if shaped:
         return ("nr", shaped["cls"], int(shaped["seed"]))
+    defined = _DEFINED.match(name)
+    if defined and (defined["rail"] or defined["cyc"]):
+        return ("defined", name.split("-")[0], int(name.split("-")[1]))
     if family:  # S < M < L < XL
         return ("family", SIZES.index(family["size"]), family["variant"],
                 bool(family["demand"]), family["seed"] or "")
@@ -173,6 +194,9 @@ def instance_sets() -> dict[str, list[str]]:
     names = [p.stem for p in scp_files()]
     sets["scp"] = names
     sets["nr"] = [f"nr{cls}-{seed}" for cls in SHAPED_DENSITY for seed in SHAPED_SEEDS]
+    sets["rail"] = [f"rail-{seed}" for seed in RAIL_SEEDS]
+    sets["cyc"] = [f"cyc-{n}" for n in CYCLE_DIMENSIONS]
+    sets["lscp"] = ["lscp-nam-dinh"]
     for cls in SCP_CLASSES:
         sets[f"scp{cls}"] = [n for n in names if re.fullmatch(rf"scp{cls}\d+", n)]
     return sets
@@ -248,6 +272,35 @@ def shaped_path(cls: str, seed: int, cache: Path | None = None) -> Path:
     return target
 
 
+def defined_path(name: str, cache: Path | None = None) -> Path:
+    """The OR-Library file of a ``rail-SEED``, ``cyc-N`` or ``lscp-nam-dinh`` instance (cached).
+
+    The cache is remade when the generator package changes.
+    """
+    match = _DEFINED.match(name)
+    if match is None:
+        raise ScenarioError(f"not a defined set-covering instance: '{name}'")
+    cache = cache or cache_dir()
+    target = cache / f"{name}.txt"
+    stamp = cache / f".{name}.stamp"
+    expected = _generator_stamp(name, "set-cover", 0)
+    if target.is_file() and stamp.is_file() and stamp.read_text() == expected:
+        return target
+    if match["rail"]:
+        costs, matrix = rail_instance(int(match["rail"]))
+    elif match["cyc"]:
+        costs, matrix = cycle_instance(int(match["cyc"]))
+    else:
+        province = read_scenario(repo_root() / "scenarios" / "nam-dinh" / "scenario.toml")
+        costs, matrix = location_instance(province, LSCP_RADIUS_KM)
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.tmp")
+    write_orlib(costs, matrix, staging)
+    staging.replace(target)
+    stamp.write_text(expected)
+    return target
+
+
 def _family_instance(match: re.Match, best: dict[str, float]) -> Instance:
     variants, seeds = load_families()
     size, variant = match["size"], match["variant"]
@@ -298,6 +351,9 @@ def resolve_instances(tokens: list[str], best_known: dict[str, float] | None = N
         if shaped:
             add(Instance(token, shaped_path(shaped["cls"], int(shaped["seed"])), ORLIB,
                          best.get(token)))
+            return
+        if _DEFINED.match(token):
+            add(Instance(token, defined_path(token), ORLIB, best.get(token)))
             return
         if token in sets:
             if not sets[token]:

@@ -29,9 +29,13 @@ from typing import Any
 from btsopt.bench.instances import benchmarks_dir, load_problem, repo_root
 from btsopt.errors import ScenarioError
 from btsopt.solve import BACKENDS, SolveParams, solve
+from btsopt.solvers.core import CoreSettings
 
 BASELINE_NAMES: tuple[str, ...] = ("plain-highs", "plain-cpsat")
 KILLED, ERROR = "killed", "error"
+CORE_KEY = "core"
+"""A settings table's ``core`` sub-table: :class:`~btsopt.solvers.core.CoreSettings`
+for the ``btsopt:*`` solvers (``[NAME.core.lns]`` / ``enabled = false``)."""
 
 RECORD_FIELDS: tuple[str, ...] = (
     "instance", "solver", "settings", "seed", "status", "objective", "lower_bound", "gap",
@@ -148,9 +152,10 @@ def execute(task: RunTask) -> dict[str, Any]:
     gap = float(options.pop("gap", task.gap))
     host = socket.gethostname()
     if task.solver.startswith("btsopt:"):
+        core = CoreSettings.from_dict(options.pop(CORE_KEY, {}))
         params = SolveParams(
             backend=task.solver.split(":", 1)[1], time_limit=task.time_limit, seed=task.seed,
-            workers=threads, gap=gap, options=options,
+            workers=threads, gap=gap, options=options, core=core,
         )
         start = time.perf_counter()
         result = solve(data, params)

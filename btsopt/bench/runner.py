@@ -29,6 +29,7 @@ from btsopt.bench.cluster import run_on_dask
 from btsopt.bench.instances import Instance
 from btsopt.bench.run import (
     BASELINE_NAMES,
+    CORE_KEY,
     ERROR,
     KILLED,
     RECORD_FIELDS,
@@ -42,6 +43,7 @@ from btsopt.bench.run import (
     run_isolated,
 )
 from btsopt.errors import ScenarioError
+from btsopt.solvers.core import CoreSettings
 
 __all__ = [
     "BASELINE_NAMES",
@@ -83,7 +85,12 @@ def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[st
         "plain-cpsat" = { linearization_level = 2 }   # for one solver only
         "btsopt:cpsat" = { linearization_level = 2 }
 
-    ``threads`` and ``gap`` in a table set the run's threads and stopping gap.
+        [no-lns.core.lns]              # the core's settings (btsopt solvers only)
+        enabled = false
+
+    ``threads`` and ``gap`` in a table set the run's threads and stopping gap;
+    a ``core`` sub-table is checked here (unknown keys and bad values are
+    errors naming the file and the key).
     """
     if path is None:
         return {"default": dict(params)}
@@ -99,6 +106,15 @@ def load_settings(path: str | None, params: dict[str, Any]) -> dict[str, dict[st
         if not isinstance(table, dict):
             raise ScenarioError("every top-level entry must be a [settings] table", file=path,
                                 column=name)
+        if CORE_KEY in table:
+            if not isinstance(table[CORE_KEY], dict):
+                raise ScenarioError("must be a table of the core's settings", file=path,
+                                    column=f"{name}.{CORE_KEY}")
+            try:
+                CoreSettings.from_dict(table[CORE_KEY], file=path)
+            except ScenarioError as exc:
+                raise ScenarioError(exc.message, file=path,
+                                    column=f"{name}.{CORE_KEY}.{exc.column}") from None
         settings[name] = {**table, **params}
     if not settings:
         raise ScenarioError("no settings tables", file=path)
@@ -117,7 +133,8 @@ def make_tasks(
     """The cross product, instance-major (so rows of one instance come together).
 
     ``settings`` maps a settings name to its options; a nested table whose key
-    is a solver name holds options for that solver only.
+    is a solver name holds options for that solver only; a nested ``core``
+    table holds the core's settings for the ``btsopt:*`` solvers.
     """
     solvers, seeds = list(solvers), list(seeds)
     for solver in solvers:
@@ -127,6 +144,8 @@ def make_tasks(
         for solver in solvers:
             for name, table in settings.items():
                 options = {k: v for k, v in table.items() if not isinstance(v, dict)}
+                if isinstance(table.get(CORE_KEY), dict) and solver.startswith("btsopt:"):
+                    options[CORE_KEY] = table[CORE_KEY]
                 options.update(table.get(solver, {}) if isinstance(table.get(solver), dict)
                                else {})
                 for seed in seeds:

@@ -13,6 +13,7 @@ formatting, JSON, error handling):
 :mod:`btsopt.cli.proposals`       ``evaluate --proposal``, ``frontier``
 :mod:`btsopt.cli.generate`        ``generate``
 :mod:`btsopt.cli.bench`           ``bench``, ``bench-plot``
+:mod:`btsopt.cli.settings`        ``settings``
 ================================  ==========================================
 
 To add a subcommand (e.g. ``settings``): write ``btsopt/cli/NAME.py`` with
@@ -31,7 +32,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from btsopt.cli import bench, generate, proposals, solve
+from btsopt.cli import bench, generate, proposals, settings, solve
 from btsopt.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_NO_PLAN,
@@ -52,7 +53,7 @@ __all__ = [
     "parse_params",
 ]
 
-SUBCOMMAND_MODULES = (solve, proposals, generate, bench)
+SUBCOMMAND_MODULES = (solve, proposals, generate, bench, settings)
 """Modules whose ``add_parsers`` make up the command line, in the order of ``--help``."""
 
 

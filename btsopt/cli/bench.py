@@ -146,7 +146,9 @@ def add_parsers(subparsers) -> None:
                    help="solver seeds (default 0)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option handed to every run (SolveParams.options)")
-    p.add_argument("--settings", metavar="FILE", help="TOML file of named settings tables")
+    p.add_argument("--settings", metavar="FILE",
+                   help="TOML file of named settings tables; a [NAME.core] sub-table holds the "
+                        "core's settings (see btsopt settings)")
     p.add_argument("--threads", type=int, default=1,
                    help="solver threads per run (default 1, for clean timings)")
     p.add_argument("--gap", type=float, default=1e-4, help="relative gap to stop at")

@@ -35,6 +35,7 @@ from btsopt.progress import stop_on_signals, terminal_progress
 from btsopt.radio import compute_coverage
 from btsopt.resources import check_resources
 from btsopt.solve import SolveParams, solve
+from btsopt.solvers.core import CoreSettings
 from btsopt.solvers.repair import repair_plan
 
 
@@ -70,10 +71,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
             raise ScenarioError("output folder is not empty (use --force to overwrite)",
                                 file=str(out))
         prepare_out_dir(out)  # a file, no permission: exit 3 now, not after the solve
+    core = CoreSettings.from_toml(Path(args.settings)) if args.settings else CoreSettings()
     try:
         params = SolveParams(
             backend=args.backend, time_limit=args.time_limit, seed=args.seed,
             workers=args.workers, gap=args.gap, options=parse_params(args.param), log=args.log,
+            core=core,
         )
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
@@ -230,6 +233,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="relative gap at which a plan counts as optimal (default 0.001)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option, repeatable")
+    p.add_argument("--settings", metavar="FILE",
+                   help="TOML file of the core's settings (default: none, the defaults "
+                        "that `btsopt settings` prints)")
     p.add_argument("--log", action="store_true", help="show the backend's log")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no live progress line")

@@ -61,7 +61,13 @@ from btsopt.generate.params import (
     nam_dinh_companions,
     with_demand,
 )
-from btsopt.generate.set_cover import generate_set_cover
+from btsopt.generate.set_cover import (
+    cycle_instance,
+    generate_set_cover,
+    location_instance,
+    rail_instance,
+    write_orlib,
+)
 from btsopt.generate.write import (
     generate_command,
     generate_family,
@@ -84,6 +90,10 @@ __all__ = [
     "generate_family",
     "generate_scenario",
     "generate_set_cover",
+    "cycle_instance",
+    "location_instance",
+    "rail_instance",
+    "write_orlib",
     "nam_dinh",
     "nam_dinh_companions",
     "region_area_km2",

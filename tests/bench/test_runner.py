@@ -15,6 +15,7 @@ from btsopt.bench.runner import (
     RECORD_FIELDS,
     RunTask,
     execute,
+    load_settings,
     make_tasks,
     run_sweep,
     summarize,
@@ -86,6 +87,32 @@ def test_settings_reach_the_backend() -> None:
     tasks = make_tasks(INSTANCES[:1], ["plain-highs", "plain-cpsat"], settings, [3], 10)
     assert tasks[0].options == {"no_such_highs_option": 1} and tasks[1].options == {}
     assert tasks[0].seed == 3 and tasks[0].settings == "odd"
+
+
+def test_core_settings_reach_the_btsopt_solvers_only(tmp_path: Path) -> None:
+    path = tmp_path / "ablation.toml"
+    path.write_text("[default]\n\n[no-lns.core.lns]\nenabled = false\n")
+    settings = load_settings(str(path), {})
+    tasks = make_tasks(INSTANCES[1:], ["btsopt:core", "plain-highs"], settings, [0], 10)
+    by_key = {(t.solver, t.settings): t.options for t in tasks}
+    assert by_key[("btsopt:core", "no-lns")] == {"core": {"lns": {"enabled": False}}}
+    assert by_key[("plain-highs", "no-lns")] == {}
+    row = execute(next(t for t in tasks if t.settings == "no-lns" and t.solver == "btsopt:core"))
+    assert row["status"] == "optimal"
+    assert row["objective"] == pytest.approx(TINY_SCP_OPTIMUM)
+
+
+@pytest.mark.parametrize(("text", "column"), [
+    ("[a.core.lns]\nrows_share = 2.0\n", "a.core.lns.rows_share"),
+    ("[a.core.lsn]\nenabled = false\n", "a.core.lsn"),
+    ("[a]\ncore = 1\n", "a.core"),
+])
+def test_bad_core_settings_in_a_bench_file_name_the_table(tmp_path: Path, text, column) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_settings(str(path), {})
+    assert caught.value.column == column and caught.value.file == str(path)
 
 
 def test_cli_bench_and_plot(tmp_path: Path, capsys) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import pytest
@@ -18,9 +17,10 @@ from btsopt.reading.orlib import SetCoverInstance, instance_to_problem
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.heuristic import construct, plan_cost
 from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
-from btsopt.solvers.core.lns import LnsParams, large_neighbourhood_search
-from btsopt.solvers.core.local_search import LocalSearchParams, available, local_search
+from btsopt.solvers.core.lns import large_neighbourhood_search
+from btsopt.solvers.core.local_search import available, local_search
 from btsopt.solvers.core.search import _choice_index
+from btsopt.solvers.core.settings import LnsSettings, LocalSearchSettings
 from btsopt.solvers.core.structure import core_structure
 
 needs_numba = pytest.mark.skipif(not available(), reason="numba is not installed")
@@ -83,8 +83,7 @@ def test_greedy_falls_into_the_trap_that_the_optimum_avoids() -> None:
 def test_local_search_escapes_the_greedy_trap() -> None:
     _, _, core = set_cover(TRAP_COSTS, TRAP_ROWS)
     chosen, _, _ = construct(core)
-    better = local_search(core, chosen, time.perf_counter() + 5, seed=0,
-                          params=LocalSearchParams(max_moves=20_000))
+    better = local_search(core, chosen, seed=0, settings=LocalSearchSettings(max_moves=20_000))
     assert better is not None
     assert plan_cost(core, better, np.zeros(0)) == 10.0
 
@@ -97,8 +96,8 @@ def test_local_search_returns_a_cheaper_cover_or_nothing(seed: int) -> None:
     _, _, core = set_cover(costs, rows)
     start = construct(core)
     assert start is not None
-    found = local_search(core, start[0], time.perf_counter() + 5, seed=seed,
-                         params=LocalSearchParams(max_moves=5_000, chunk=1_000))
+    found = local_search(core, start[0], seed=seed,
+                         settings=LocalSearchSettings(max_moves=5_000, chunk=1_000))
     optimum = brute_force(costs, rows)
     if found is None:
         assert start[2] >= optimum
@@ -115,8 +114,8 @@ def test_local_search_is_reproducible_for_a_seed() -> None:
     _, _, core = set_cover(costs, rows)
     start = construct(core)[0]
     runs = [
-        local_search(core, start, time.perf_counter() + 30, seed=3,
-                     params=LocalSearchParams(max_moves=30_000, stall_moves=10**9))
+        local_search(core, start, seed=3,
+                     settings=LocalSearchSettings(max_moves=30_000, stall_moves=10**9))
         for _ in range(2)
     ]
     assert (runs[0] is None and runs[1] is None) or np.array_equal(runs[0], runs[1])
@@ -127,7 +126,7 @@ def test_local_search_is_reproducible_for_a_seed() -> None:
 def test_lagrangian_bound_never_exceeds_the_optimum(seed: int) -> None:
     costs, rows = random_cover(seed, 10, 9, 0.3)
     _, _, core = set_cover(costs, rows)
-    state = subgradient(core, np.inf, iterations=300, time_limit=5)
+    state = subgradient(core, np.inf, iterations=300)
     assert state.bound <= brute_force(costs, rows) + 1e-6
 
 
@@ -149,11 +148,11 @@ def test_large_neighbourhood_search_reaches_the_optimum_from_the_greedy() -> Non
     optimum = solve(data, SolveParams(backend="highs", gap=0.0, time_limit=30)).objective
     chosen, tokens, cost = construct(core)
     values = core.values_from_choice(_choice_index(chosen), tokens, model.linear.num_cols)
-    state = subgradient(core, cost, iterations=300, time_limit=5)
+    state = subgradient(core, cost, iterations=300)
     seen: list[float] = []
     outcome = large_neighbourhood_search(
         core, model.linear, values, pair_increase(core, state),
-        BackendParams(workers=1), time.perf_counter() + 20, LnsParams(rows_share=0.5),
+        BackendParams(workers=1), settings=LnsSettings(rows_share=0.5, max_steps=200),
         lower_bound=optimum, on_improvement=lambda c, v: seen.append(c),
     )
     assert outcome.cost == optimum
@@ -192,7 +191,7 @@ def test_the_only_pair_for_a_row_is_forced_in_every_relaxed_choice() -> None:
     data, _, core = set_cover(costs, rows)
     site = core.x_site[2]
     assert not core.feasible[site, 0]  # the empty subset is out for that site
-    state = subgradient(core, np.inf, iterations=50, time_limit=5)
+    state = subgradient(core, np.inf, iterations=50)
     assert core.subsets[state.choice[site]].any()
     assert construct(core)[2] == 51.0 == brute_force(costs, rows)
     assert solve(data, SolveParams(gap=0.0, time_limit=30)).objective == 51.0

@@ -56,7 +56,7 @@ def test_pockets_are_found_and_cover_every_open_row(brownfield) -> None:
 def test_priced_bound_is_valid_and_beats_the_lagrangian(brownfield) -> None:
     _, model, core, optimum = brownfield
     pricer = SharingPrice(core, model, find_components(core, model), BackendParams(workers=1))
-    state = subgradient(core, optimum, iterations=500, time_limit=20)
+    state = subgradient(core, optimum, iterations=500)
     for lam in (0.0, 0.5 * state.lam, state.lam, 2.0 * state.lam + 1.0):
         priced = pricer.evaluate(lam, time.perf_counter() + 60)
         assert priced is not None and priced.exact
@@ -74,7 +74,7 @@ def test_priced_bound_is_valid_and_beats_the_lagrangian(brownfield) -> None:
 def test_price_search_gives_a_bound_close_to_the_optimum(brownfield) -> None:
     _, model, core, optimum = brownfield
     pricer = SharingPrice(core, model, find_components(core, model), BackendParams(workers=1))
-    state = subgradient(core, optimum, iterations=500, time_limit=20)
+    state = subgradient(core, optimum, iterations=500)
     plans: list[float] = []
     bound, best = price_sharing(pricer, state.lam, time.perf_counter() + 60,
                                 lambda p: plans.append(p.bound), max_evaluations=6)

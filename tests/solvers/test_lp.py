@@ -42,7 +42,7 @@ def test_lp_duals_give_the_lp_bound_and_beat_the_subgradient(consolidation) -> N
     # The Lagrangian at the LP's duals is a valid bound, as strong as the LP's.
     assert guide.state.bound <= optimum + 1e-6
     assert guide.state.bound >= lp_value - 1e-6 * abs(lp_value)
-    stalled = subgradient(core, optimum, iterations=2000, time_limit=20)
+    stalled = subgradient(core, optimum, iterations=2000)
     assert guide.state.bound > stalled.bound
 
 

@@ -16,6 +16,7 @@ from btsopt.solvers.core.heuristic import construct
 from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
 from btsopt.solvers.core.regions import RegionalLp, bisect
 from btsopt.solvers.core.search import _choice_index
+from btsopt.solvers.core.settings import CoreSettings, LnsSettings
 
 from .generated import generated_province
 
@@ -45,7 +46,7 @@ def test_region_duals_give_a_valid_bound_that_subgradient_lifts(consolidation) -
     regions = RegionalLp(core, model, data, rows_per_region=40)
     assert regions.parts >= 3
     chosen, _, cost = construct(core)
-    start = subgradient(core, cost, iterations=30, time_limit=5)
+    start = subgradient(core, cost, iterations=30)
     pairs = np.zeros(core.x_site.size, dtype=bool)
     pairs[smallest_per_row(core.cover, pair_increase(core, start), 8)] = True
     has = core.x_col >= 0
@@ -68,8 +69,8 @@ def test_region_duals_give_a_valid_bound_that_subgradient_lifts(consolidation) -
     values_of_plan = core.values_from_choice(_choice_index(found[0]), found[1],
                                              model.linear.num_cols)
     assert model.linear.max_violation(values_of_plan) <= 1e-7
-    repaired = subgradient(core, cost, iterations=2000, time_limit=20, start=seeded)
-    cold = subgradient(core, cost, iterations=2000, time_limit=20)
+    repaired = subgradient(core, cost, iterations=2000, start=seeded)
+    cold = subgradient(core, cost, iterations=2000)
     assert repaired.bound <= optimum + 1e-6
     assert repaired.bound >= cold.bound - 1e-6 * abs(cold.bound)
 
@@ -81,7 +82,7 @@ def test_lp_guided_regions_improve_the_greedy_plan(consolidation) -> None:
     linear = model.linear
     regions = RegionalLp(core, model, data, rows_per_region=40)
     chosen, tokens, cost = construct(core)
-    start = subgradient(core, cost, iterations=200, time_limit=5)
+    start = subgradient(core, cost, iterations=200)
     pairs = np.zeros(core.x_site.size, dtype=bool)
     pairs[smallest_per_row(core.cover, pair_increase(core, start), 8)] = True
     lp_values = regions.multipliers(start, pairs, BackendParams(workers=1),
@@ -90,7 +91,7 @@ def test_lp_guided_regions_improve_the_greedy_plan(consolidation) -> None:
     steps: list[dict] = []
     outcome = large_neighbourhood_search(
         core, linear, values, pair_increase(core, start), BackendParams(workers=1),
-        time.perf_counter() + 5, lower_bound=optimum, on_step=steps.append,
+        settings=LnsSettings(max_steps=20), lower_bound=optimum, on_step=steps.append,
         guide=lp_values, site_region=regions.site_home,
     )
     guided = [step for step in steps if "region" in step]
@@ -99,16 +100,14 @@ def test_lp_guided_regions_improve_the_greedy_plan(consolidation) -> None:
     assert optimum - 1e-6 <= outcome.cost < cost
 
 
-def test_country_scale_path_gives_a_verified_plan_and_a_valid_bound(consolidation, monkeypatch
-                                                                     ) -> None:
+def test_country_scale_path_gives_a_verified_plan_and_a_valid_bound(consolidation) -> None:
     # The whole country-scale flow (regional LPs, united plan, repaired
     # multipliers, LP-guided steps) on a small province: solve() checks the
     # plan with the independent evaluator.
-    from btsopt.solvers.core import regions, search
-
     data, _, _, optimum = consolidation
-    monkeypatch.setattr(search, "CORE_PROBLEM_COLUMNS", 100)
-    monkeypatch.setattr(regions, "ROWS_PER_REGION", 40)
+    # Country scale from 100 pairs, regions of 40 rows; the LNS ends after 30 steps.
+    core = CoreSettings().with_values({
+        "scale.country_columns": 100, "regions.rows_per_region": 40, "lns.max_steps": 30})
     events: list[str] = []
 
     class Recorder(Progress):
@@ -116,8 +115,9 @@ def test_country_scale_path_gives_a_verified_plan_and_a_valid_bound(consolidatio
             events.append(phase)
             super().update(phase, objective, bound, values)
 
-    result = solve(data, SolveParams(time_limit=15, gap=0.0, seed=1), progress=Recorder())
-    assert events.count("regions") == search.REGIONAL_ROUNDS
+    result = solve(data, SolveParams(time_limit=60, gap=0.0, seed=1, core=core),
+                   progress=Recorder())
+    assert events.count("regions") == core.regions.rounds
     assert "lp" in events  # the whole LP, solved beside the search, came in
     assert result.plan is not None and result.evaluation.violations == ()
     assert result.lower_bound <= optimum + 1e-6 <= result.objective + 2e-6

@@ -61,13 +61,13 @@ class Components:
         return len(self.columns)
 
 
-def worth_decomposing(components: Components | None) -> bool:
-    """Two or more components, none holding most of the columns (a single
-    giant component is the whole problem again)."""
+def worth_decomposing(components: Components | None, max_share: float = 0.75) -> bool:
+    """Two or more components, none holding more than ``max_share`` of the
+    columns (a single giant component is the whole problem again)."""
     if components is None or components.count < 2:
         return False
     sizes = np.array([cols.size for cols in components.columns])
-    return bool(sizes.max() <= 0.75 * sizes.sum())
+    return bool(sizes.max() <= max_share * sizes.sum())
 
 
 def find_components(core: CoreStructure, model: SitingModel) -> Components | None:
@@ -149,7 +149,8 @@ class SharingPrice:
     """Evaluates ``D(lam)``: the components solved exactly at a sharing price."""
 
     def __init__(self, core: CoreStructure, model: SitingModel, components: Components,
-                 params: BackendParams) -> None:
+                 params: BackendParams, min_component_seconds: float = 0.5) -> None:
+        self.min_component_seconds = min_component_seconds
         self.core = core
         self.model = model
         self.components = components
@@ -180,7 +181,7 @@ class SharingPrice:
                 return None
             # A share of the time left in proportion to size: a component that
             # runs out still gives a valid (dual) bound and its best plan.
-            limit = max(0.5, remaining * cols.size / left)
+            limit = max(self.min_component_seconds, remaining * cols.size / left)
             left -= cols.size
             sub = LinearModel(
                 objective=objective[cols], matrix=block, row_lb=linear.row_lb[rows],
@@ -219,12 +220,14 @@ class SharingPrice:
 
 
 def price_sharing(
-    pricer: SharingPrice, start_lam: float, deadline: float, on_plan=None, max_evaluations: int = 3
+    pricer: SharingPrice, start_lam: float, deadline: float, on_plan=None,
+    max_evaluations: int = 3, first_share: float = 0.5,
 ) -> tuple[float, PricedPlan | None]:
     """Search the sharing price: the best bound ``max D(lam)`` found and its evaluation.
 
     Bisection on the sign of the sharing activity, from the Lagrangian's
-    price; each evaluated price's plan goes to ``on_plan``.
+    price (which gets ``first_share`` of the time); each evaluated price's
+    plan goes to ``on_plan``.
     """
     core = pricer.core
     best_bound, best = -math.inf, None
@@ -234,9 +237,9 @@ def price_sharing(
     def run(lam: float) -> PricedPlan | None:
         nonlocal best_bound, best, done
         # The first price (the Lagrangian's, usually close to the best) gets
-        # half the time; later ones share the rest.
+        # its share of the time; later ones share the rest.
         now = time.perf_counter()
-        share = 0.5 if done == 0 else 1.0 / max(max_evaluations - done, 1)
+        share = first_share if done == 0 else 1.0 / max(max_evaluations - done, 1)
         done += 1
         result = pricer.evaluate(lam, now + (deadline - now) * share)
         if result is None:

@@ -12,11 +12,12 @@ the Held-Karp step (a few sparse products per iteration) improves it.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from btsopt.solvers.core.settings import SubgradientSettings
+from btsopt.solvers.core.stop import StoppingCriterion
 from btsopt.solvers.core.structure import CoreStructure
 
 
@@ -105,12 +106,14 @@ def _lambda_cap(core: CoreStructure) -> float:
     return max(prices) * 1.5 + 1.0
 
 
-def evaluate_relaxation(core: CoreStructure, u: np.ndarray, lam: float | None = None
+def evaluate_relaxation(core: CoreStructure, u: np.ndarray, lam: float | None = None,
+                        bisections: int = SubgradientSettings().price_bisections
                         ) -> LagrangianState:
     """L(u, lambda) and its minimisers; ``lam=None`` maximises over lambda.
 
     L is concave and piecewise linear in lambda, its slope the sharing row's
-    activity, so the best lambda is found by bisection on that slope.
+    activity, so the best lambda is found by (at most ``bisections`` steps of)
+    bisection on that slope.
     """
     base = _site_base(core, u)
     shift = _sharing_shift(core) if core.q else None
@@ -122,7 +125,7 @@ def evaluate_relaxation(core: CoreStructure, u: np.ndarray, lam: float | None = 
     best = _at_lambda(core, u, base, shift, lo)
     if _sharing_activity(core, best) >= 0:
         return best
-    for _ in range(30):
+    for _ in range(bisections):
         mid = 0.5 * (lo + hi)
         state = _at_lambda(core, u, base, shift, mid)
         if state.bound > best.bound:
@@ -144,11 +147,11 @@ def subgradient(
     core: CoreStructure,
     upper_bound: float,
     *,
-    iterations: int = 400,
-    time_limit: float = 10.0,
+    iterations: int | None = None,
+    stop: StoppingCriterion | None = None,
     start: LagrangianState | None = None,
     on_state=None,
-    should_stop=None,
+    settings: SubgradientSettings | None = None,
 ) -> LagrangianState:
     """Subgradient ascent on u (with lambda maximised exactly at each step);
     returns the best state seen.
@@ -157,23 +160,31 @@ def subgradient(
     ----------
     upper_bound
         Cost of a known plan (for the step size; ``inf`` uses a guess).
+    iterations
+        Steps at most (default ``settings.iterations``); the ascent ends
+        sooner once it stalls (see :class:`.settings.SubgradientSettings`).
+    stop
+        Asked before each step with ``(upper_bound, best bound)``: a
+        deadline, an interrupt, ... (``None``: only the step count ends it).
     on_state
         Called with each improving state (used to run primal heuristics).
-    should_stop
-        Returns True when the run must end now (Ctrl-C).
     """
-    deadline = time.perf_counter() + time_limit
-    state = start if start is not None else evaluate_relaxation(core, _initial_multipliers(core))
+    settings = settings if settings is not None else SubgradientSettings()
+    iterations = settings.iterations if iterations is None else iterations
+    state = start if start is not None else evaluate_relaxation(
+        core, _initial_multipliers(core), bisections=settings.price_bisections)
     best = state
-    theta, stall = 1.0, 0
+    theta, stall = settings.initial_step, 0
     u = state.u.copy()
     history: list[float] = []
+    window = settings.progress_window
     for iteration in range(iterations):
-        if time.perf_counter() > deadline or (should_stop is not None and should_stop()):
+        if stop is not None and stop(upper_bound, best.bound):
             break
-        # Stop when the last 100 iterations raised the bound by under 1e-5.
+        # Stop when the last `window` iterations raised the bound too little.
         history.append(best.bound)
-        if iteration >= 100 and best.bound - history[-100] <= 1e-5 * max(1.0, abs(best.bound)):
+        if iteration >= window and best.bound - history[-window] <= (
+                settings.min_progress * max(1.0, abs(best.bound))):
             break
         g_u = demands(core) - activities(core, state.choice)
         # Rows over-covered with u at 0 cannot go lower: drop them from the norm.
@@ -181,19 +192,20 @@ def subgradient(
         norm = float(g_u @ g_u)
         if norm <= 1e-12:
             break  # the relaxed solution covers every row exactly: no better bound
-        target = upper_bound if np.isfinite(upper_bound) else best.bound + abs(best.bound) * 0.05 + 1
+        target = upper_bound if np.isfinite(upper_bound) else (
+            best.bound + abs(best.bound) * settings.target_margin + 1)
         step = theta * max(target - state.bound, 1e-6 * max(1.0, abs(target))) / norm
         u = np.maximum(0.0, u + step * g_u)
-        state = evaluate_relaxation(core, u)
+        state = evaluate_relaxation(core, u, bisections=settings.price_bisections)
         if state.bound > best.bound + 1e-9 * max(1.0, abs(best.bound)):
             best, stall = state, 0
             if on_state is not None:
                 on_state(state)
         else:
             stall += 1
-            if stall >= 20:
-                theta, stall = theta / 2, 0
-                if theta < 1e-4:
+            if stall >= settings.stall_iterations:
+                theta, stall = theta * settings.step_decrease, 0
+                if theta < settings.min_step:
                     break
     return best
 

@@ -33,38 +33,10 @@ from scipy import sparse
 from btsopt.model.linear import LinearModel, restrict_to
 from btsopt.solvers.base import OPTIMAL, BackendParams
 from btsopt.solvers.core.lagrangian import smallest_per_row
+from btsopt.solvers.core.settings import LnsSettings
+from btsopt.solvers.core.stop import Never, StoppingCriterion
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import solve_highs
-
-
-@dataclass(frozen=True)
-class LnsParams:
-    """Settings of the large-neighbourhood search.
-
-    Attributes
-    ----------
-    rows_share
-        Share of the coverage rows the first neighbourhood re-covers.
-    candidates_per_row
-        Candidate pairs (smallest Lagrangian increase) freed per re-covered row.
-    step_time_limit
-        Seconds HiGHS gets for one neighbourhood.
-    grow, shrink
-        Factors applied to the neighbourhood size after a quickly proven
-        step and after a step that ran out of time.
-    guided_step_time_limit
-        Seconds HiGHS gets for one region of the LP-guided pass.
-    guided_passes
-        At most this many passes through the regions.
-    """
-
-    rows_share: float = 0.2
-    candidates_per_row: int = 8
-    step_time_limit: float = 6.0
-    grow: float = 1.2
-    shrink: float = 0.75
-    guided_step_time_limit: float = 10.0
-    guided_passes: int = 3
 
 
 @dataclass
@@ -174,15 +146,15 @@ def large_neighbourhood_search(
     values: np.ndarray,
     increase: np.ndarray,
     params: BackendParams,
-    deadline: float,
-    settings: LnsParams = LnsParams(),
+    stop: StoppingCriterion | None = None,
+    settings: LnsSettings | None = None,
     lower_bound: float = -math.inf,
     on_improvement=None,
     on_step=None,
     guide: np.ndarray | None = None,
     site_region: np.ndarray | None = None,
 ) -> LnsOutcome:
-    """Improve the plan ``values`` of ``model`` until ``deadline``.
+    """Improve the plan ``values`` of ``model`` until ``stop`` says so.
 
     Parameters
     ----------
@@ -193,9 +165,13 @@ def large_neighbourhood_search(
     increase
         Per x column (pair), the Lagrangian increase of using it (ranks candidates).
     params
-        Seed, threads and stop request; its time limit is not used.
-    deadline
-        ``time.perf_counter()`` value at which to stop.
+        Seed and threads; its time limit is not used.
+    stop
+        Asked before each step with ``(cost, lower_bound)``: a deadline
+        (each step ends 0.2 s before it), an interrupt, ... (``None``: only
+        ``settings.max_steps`` or reaching the bound ends the search).
+    settings
+        Neighbourhood sizes, step time limits and the step budget.
     lower_bound
         A proven bound: the search stops once the plan reaches it.
     on_improvement
@@ -208,11 +184,13 @@ def large_neighbourhood_search(
         the LP and the plan disagree or the LP is fractional (Danna, Rothberg
         and Le Pape's RINS, one region at a time).
     """
+    settings = settings if settings is not None else LnsSettings()
     cost = model.value(values)
     owner = site_columns(core, model.num_cols)
     picker = Neighbourhoods(core, params.seed)
     num_rows = core.cover.shape[0]
-    target = max(10, int(settings.rows_share * num_rows))
+    stop = stop if stop is not None else Never()
+    target = max(settings.min_rows, int(settings.rows_share * num_rows))
     integral = _integral(model)
     extra = dict(params.extra)
     if integral:
@@ -220,6 +198,9 @@ def large_neighbourhood_search(
         # cheaper by one can exist.
         extra["mip_abs_gap"] = 1.0 - 1e-6
     steps = improvements = 0
+
+    def out_of_steps() -> bool:
+        return settings.max_steps > 0 and steps >= settings.max_steps
 
     def step(free_sites: np.ndarray, limit: float):
         """Re-optimise the columns of ``free_sites`` (and every column of no
@@ -246,8 +227,8 @@ def large_neighbourhood_search(
     for _ in range(passes):
         pass_start = cost
         for region in range(regions):
-            now = time.perf_counter()
-            if now >= deadline - 0.2 or params.stop_requested or cost <= lower_bound + slack:
+            if (stop(cost, lower_bound) or stop.remaining() <= 0.2
+                    or cost <= lower_bound + slack or out_of_steps()):
                 break
             differs = (np.abs(guide - values) > 0.5) | ((guide > 0.01) & (guide < 0.99))
             differs &= owner >= 0
@@ -256,7 +237,7 @@ def large_neighbourhood_search(
             free_sites &= site_region == region
             if not free_sites.any():
                 continue
-            limit = min(settings.guided_step_time_limit, deadline - now - 0.2)
+            limit = min(settings.guided_step_time_limit, stop.remaining() - 0.2)
             outcome, spent, size = step(free_sites, limit)
             if on_step is not None:
                 on_step({"step": steps, "region": region, "columns": size,
@@ -264,8 +245,7 @@ def large_neighbourhood_search(
         if cost >= pass_start - 1e-9:
             break
     while True:
-        now = time.perf_counter()
-        if now >= deadline - 0.2 or params.stop_requested:
+        if stop(cost, lower_bound) or stop.remaining() <= 0.2 or out_of_steps():
             break
         if cost <= lower_bound + slack:
             break
@@ -277,17 +257,17 @@ def large_neighbourhood_search(
         candidates = candidate_sites(core, increase, rows, settings.candidates_per_row)
         # The incumbent's other sites stay as they are: only idle candidates join.
         free_sites[candidates[~active[candidates]]] = True
-        limit = min(settings.step_time_limit, deadline - now - 0.2)
+        limit = min(settings.step_time_limit, stop.remaining() - 0.2)
         if limit <= 0.05:
             break
         outcome, spent, size = step(free_sites, limit)
         if on_step is not None:
             on_step({"step": steps, "rows": int(rows.sum()), "columns": size,
                      "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
-        if outcome.status == OPTIMAL and spent < 0.3 * limit:
+        if outcome.status == OPTIMAL and spent < settings.fast_share * limit:
             target = min(num_rows, int(math.ceil(target * settings.grow)))
         elif outcome.status != OPTIMAL:
-            target = max(10, int(target * settings.shrink))
+            target = max(settings.min_rows, int(target * settings.shrink))
     return LnsOutcome(values=values, cost=cost, steps=steps, improvements=improvements)
 
 

@@ -26,41 +26,16 @@ so a seed and a move count give the same plan on every run.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import numpy as np
 
+from btsopt.solvers.core.settings import LocalSearchSettings
+from btsopt.solvers.core.stop import StoppingCriterion
 from btsopt.solvers.core.structure import CoreStructure
 
 try:
     import numba
 except ImportError:  # pragma: no cover - numba is a dependency; keep working without it
     numba = None
-
-
-@dataclass(frozen=True)
-class LocalSearchParams:
-    """Settings of the local search.
-
-    Attributes
-    ----------
-    max_moves
-        Moves in total (a deterministic budget).
-    stall_moves
-        Stop after this many moves without a cheaper plan; by default 30
-        per usable pair, between 20,000 and 300,000 (small instances settle
-        fast, and the time is better spent proving).
-    chunk
-        Moves per compiled call (between clock checks).
-    tenure
-        Steps during which a dropped pair may not come back.
-    """
-
-    max_moves: int = 20_000_000
-    stall_moves: int | None = None
-    chunk: int = 20_000
-    tenure: int = 3
 
 
 def _jit(function):
@@ -248,10 +223,9 @@ def available() -> bool:
 def local_search(
     core: CoreStructure,
     chosen: np.ndarray,
-    deadline: float,
+    stop: StoppingCriterion | None = None,
     seed: int = 0,
-    params: LocalSearchParams = LocalSearchParams(),
-    should_stop=None,
+    settings: LocalSearchSettings | None = None,
     columns: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Improve a cover ``chosen`` (sites x operators); the cheapest cover found,
@@ -261,11 +235,17 @@ def local_search(
 
     Parameters
     ----------
+    stop
+        Asked between chunks of moves with ``(cost of chosen, -inf)``: a
+        deadline, an interrupt (``None``: only the move limits end it).
+    settings
+        Move limits, tenure and chunk size.
     columns
         Boolean mask of the pairs (x columns) the search may use, e.g. a
         core of small Lagrangian reduced cost; the pairs of ``chosen`` are
         always usable. All pairs when omitted.
     """
+    settings = settings if settings is not None else LocalSearchSettings()
     if numba is None or core.x_site.size == 0:
         return None
     has = core.x_col >= 0
@@ -307,15 +287,17 @@ def local_search(
     arrays = (csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
               csc.indptr.astype(np.int64), csc.indices.astype(np.int64), demand, col_cost,
               col_group, col_bit, group_cost, feasible, state_x, cov, weight, group_mask,
-              group_count, params.tenure, stamp, unc_list, unc_pos, sel_list, sel_pos, scalars,
+              group_count, settings.tenure, stamp, unc_list, unc_pos, sel_list, sel_pos, scalars,
               counts, rng_state, best_x)
     start_cost = cost
     moves = 0
-    stall_moves = params.stall_moves or int(np.clip(30 * num_cols, 20_000, 300_000))
-    while moves < params.max_moves:
-        if time.perf_counter() >= deadline or (should_stop is not None and should_stop()):
+    stall_moves = settings.stall_moves or int(np.clip(
+        settings.stall_moves_per_pair * num_cols, settings.min_stall_moves,
+        settings.max_stall_moves))
+    while moves < settings.max_moves:
+        if stop is not None and stop(start_cost):
             break
-        chunk = min(params.chunk, params.max_moves - moves)
+        chunk = min(settings.chunk, settings.max_moves - moves)
         _kernel(*arrays, chunk)
         moves += chunk
         if scalars[3] >= stall_moves:

@@ -39,11 +39,9 @@ from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.lagrangian import LagrangianState, evaluate_relaxation
 from btsopt.solvers.core.lns import site_columns
 from btsopt.solvers.core.lp import relaxation_neighbourhood
+from btsopt.solvers.core.settings import RegionsSettings
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import solve_lp_relaxation
-
-ROWS_PER_REGION = 3_000
-"""Region size: an M-sized province, whose core LP HiGHS solves in about a second."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +101,6 @@ def bisect(points: np.ndarray, parts: int) -> Bisection:
     return Bisection(cuts=tuple(cuts), parts=parts)
 
 
-RENS_SECONDS = 5.0
-"""Time limit of one region's LP-guided plan."""
-
-
 @dataclass(frozen=True, eq=False)
 class RegionalOutcome:
     """What the regional LPs give.
@@ -135,7 +129,7 @@ class RegionalLp:
     """Region LPs of a country-scale model, and the multipliers they give."""
 
     def __init__(self, core: CoreStructure, model: SitingModel, data: ProblemData,
-                 rows_per_region: int | None = None) -> None:
+                 rows_per_region: int = RegionsSettings().rows_per_region) -> None:
         self.core, self.model = core, model
         linear = model.linear
         site_xy = np.column_stack([data.sites.lon[core.site], data.sites.lat[core.site]])
@@ -150,7 +144,7 @@ class RegionalLp:
         row_xy = _mean_position(incidence, site_xy)
         site_cover = core.site_cover.tocsr()
         site_cover_xy = _mean_position(site_cover, site_xy)
-        parts = max(1, int(round(num_rows / (rows_per_region or ROWS_PER_REGION))))
+        parts = max(1, int(round(num_rows / rows_per_region)))
         self.bisection = bisect(row_xy, parts)
         self.parts = parts
         self.row_label = self.bisection.classify(row_xy)
@@ -186,10 +180,13 @@ class RegionalLp:
         self.share = share
 
     def multipliers(self, start: LagrangianState, core_pairs: np.ndarray, params: BackendParams,
-                    deadline: float, plans: bool = False) -> RegionalOutcome:
+                    deadline: float, plans: bool = False,
+                    rounding_seconds: float = RegionsSettings().rounding_seconds
+                    ) -> RegionalOutcome:
         """Solve the region LPs over the ``core_pairs`` (a mask of x columns)
         until ``deadline`` (``start``'s multipliers stay where a region was not
-        solved); with ``plans``, each region's LP is rounded to a plan of its own."""
+        solved); with ``plans``, each region's LP is rounded to a plan of its
+        own within ``rounding_seconds``."""
         core, linear = self.core, self.model.linear
         num_rows = core.cover.shape[0]
         u = start.u.copy()
@@ -255,7 +252,7 @@ class RegionalLp:
                 # region's, so the union of the plans covers every row.
                 remaining = deadline - time.perf_counter()
                 plan = relaxation_neighbourhood(sub, relaxation.col_values, replace(
-                    params, workers=1), max(min(remaining, RENS_SECONDS), 0.01))
+                    params, workers=1), max(min(remaining, rounding_seconds), 0.01))
                 if plan is not None:
                     is_x = cols < num_x
                     union[cols[is_x & (plan > 0.5)]] = True

@@ -66,6 +66,8 @@ from btsopt.solvers.core.lp import (
     solve_lp,
 )
 from btsopt.solvers.core.regions import RegionalLp
+from btsopt.solvers.core.settings import CoreSettings
+from btsopt.solvers.core.stop import Deadline, Interrupt
 from btsopt.solvers.core.structure import CoreStructure, core_structure
 from btsopt.solvers.highs import solve_highs
 
@@ -94,37 +96,10 @@ def _fixings(core: CoreStructure, state: LagrangianState, threshold: float):
     return sites_off, sites_on, pairs_off
 
 
-DECOMPOSITION_SHARE = 0.5
-"""Share of the remaining time the component decomposition may take."""
-LP_SHARE = 0.4
-"""Share of the remaining time the LP relaxation may take (its duals give a
-valid bound even when it stops early)."""
-RENS_SHARE = 0.25
-"""Share of the remaining time the LP-guided neighbourhood may take."""
-BACKGROUND_LP_SHARE = 0.9
-"""Share of the time limit the whole LP may take in its own process (country
-scale with a sharing row); past it HiGHS gives no duals."""
-BACKGROUND_LP_SECONDS_PER_MILLION_NONZEROS = 60.0
-"""The whole LP's expected time beside the search: XL greenfield (5.4 million
-nonzeros) came in after 310 s, XL consolidation after 240 s. Where it would
-not come in within its share of the time limit, it is not started (it would
-hold a core for nothing)."""
-REGIONAL_START_SHARE = 0.05
-"""Share of the time limit the subgradient gets before the regional LPs (country scale)."""
-REGIONAL_LP_SHARE = 0.1
-"""Share of the remaining time one round of regional LPs may take."""
-REGIONAL_ROUNDS = 1
-"""Rounds of regional LPs, each from the multipliers the last one left. Two
-rounds, each repaired for 60 s, lift the XL greenfield bound from 48,848,575
-to 49,113,498 offline, but inside the 570 s solve the halved repair time and
-the later start of the search left a wider gap (3.23% against 2.79%)."""
-LOCAL_SEARCH_SHARE = 0.1
-"""Share of the time limit the local search may take (it stops earlier once it stalls)."""
-LOCAL_SEARCH_MAX_SECONDS = 60.0
-LOCAL_SEARCH_MIN_PAIRS = 5_000
-"""Smaller models go straight to branch and cut, which proves them sooner
-(OR-Library, 45 instances: 114 s in total without the local search, 127 s with)."""
-LOCAL_SEARCH_PAIRS_PER_ROW = 20
+def _no_fixings(core: CoreStructure):
+    """No column fixed (reduced-cost fixing switched off)."""
+    none = np.zeros(core.num_sites, dtype=bool)
+    return none, none, np.zeros(core.x_col.shape, dtype=bool)
 
 
 def _core_columns(core: CoreStructure, increase: np.ndarray, per_row: int) -> np.ndarray:
@@ -134,44 +109,55 @@ def _core_columns(core: CoreStructure, increase: np.ndarray, per_row: int) -> np
     return keep
 
 
-CORE_PROBLEM_COLUMNS = 30_000
-"""Above this many free columns the model counts as country-scale: components
-and large-neighbourhood search instead of branch and cut on the whole."""
-
 def solve_core(
     model: SitingModel,
     data: ProblemData,
     params: BackendParams,
     hint: np.ndarray | None = None,
+    settings: CoreSettings | None = None,
 ) -> BackendResult:
     """Solve a single-level (cost) model with the core; HiGHS alone when the
-    model lacks the per-site structure the core exploits."""
+    model lacks the per-site structure the core exploits.
+
+    Parameters
+    ----------
+    settings
+        Every knob of the core (default :class:`.settings.CoreSettings`).
+    """
+    settings = settings if settings is not None else CoreSettings()
     start = time.perf_counter()
-    core = core_structure(model, data)
+    core = core_structure(model, data, settings.scale.max_row_overlaps)
     if core is None:
         return replace(solve_highs(model.linear, params, hint), backend="core")
     # Country-scale models get regional LPs instead of one LP (see .regions);
     # with a core to spare, the whole LP runs beside the search (see .lp).
-    country = core.x_site.size > CORE_PROBLEM_COLUMNS
-    lp_seconds = BACKGROUND_LP_SECONDS_PER_MILLION_NONZEROS * model.linear.matrix.nnz / 1e6
-    if not (core.q and country and params.workers >= 2
-            and lp_seconds <= BACKGROUND_LP_SHARE * params.time_limit):
-        return _search(model, data, params, hint, core, country, start, None)
-    with BackgroundLp(model.linear, BACKGROUND_LP_SHARE * params.time_limit,
-                      params.seed) as background:
+    country = core.x_site.size > settings.scale.country_columns
+    lp = settings.background_lp
+    lp_seconds = lp.seconds_per_million_nonzeros * model.linear.matrix.nnz / 1e6
+    lp_limit = settings.time.background_lp * params.time_limit
+    if not (lp.enabled and core.q and country and params.workers >= lp.min_workers
+            and lp_seconds <= lp_limit):
+        return _search(model, data, params, hint, core, country, start, None, settings)
+    with BackgroundLp(model.linear, lp_limit, params.seed) as background:
         # The LP holds one core: HiGHS's steps in the search take the other.
         return _search(model, data, replace(params, workers=params.workers - 1), hint, core,
-                       country, start, background)
+                       country, start, background, settings)
 
 
 def _search(model: SitingModel, data: ProblemData, params: BackendParams,
             hint: np.ndarray | None, core: CoreStructure, country: bool, start: float,
-            background: BackgroundLp | None) -> BackendResult:
+            background: BackgroundLp | None, settings: CoreSettings) -> BackendResult:
     """The core's search (see :func:`solve_core`); ``background`` is the
     whole LP being solved in another process, whose bound is taken once it
     is there."""
     linear = model.linear
     deadline = start + params.time_limit
+    times = settings.time
+    # Switched off, the ascent stays at its start (the multipliers still rank pairs).
+    ascent_iterations = settings.subgradient.iterations if settings.subgradient.enabled else 0
+    repair_iterations = (settings.subgradient.repair_iterations if settings.subgradient.enabled
+                         else 0)
+    interrupt = Interrupt(params.progress)
 
     incumbent: tuple[float, np.ndarray] | None = None
 
@@ -191,7 +177,7 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
         incumbent = (linear.value(hint), np.asarray(hint, dtype=float))
     known_bound = -math.inf
     first = construct(core)
-    if first is not None:
+    if first is not None and settings.greedy.enabled:
         offer(first[0], first[1])
 
     calls = {"n": 0, "seconds": 0.0}
@@ -201,7 +187,10 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
         # at most a third of the time so far on it.
         calls["n"] += 1
         elapsed = time.perf_counter() - start
-        if (calls["n"] % 5 and calls["n"] > 3) or calls["seconds"] > elapsed / 3:
+        greedy = settings.greedy
+        if (not greedy.during_subgradient
+                or (calls["n"] % greedy.every and calls["n"] > greedy.first_calls)
+                or calls["seconds"] > elapsed * times.greedy):
             return
         params.report("lagrangian", bound=state.bound)
         tic = time.perf_counter()
@@ -224,20 +213,20 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
 
     guide = None
     lp_guide = None  # (LP values, region per site) of the regional LPs
-    if core.q and not country and not params.stop_requested:
+    if core.q and not country and settings.lp.enabled and not params.stop_requested:
         # With a sharing row the subgradient stalls far below the LP bound
         # (see .lp): the LP's duals are the multipliers, its solution guides
         # a plan (RENS), and the greedy is ranked by its duals.
-        guide = solve_lp(core, model, params, LP_SHARE * max(deadline - time.perf_counter(), 0.0))
+        guide = solve_lp(core, model, params, times.lp * max(deadline - time.perf_counter(), 0.0))
     if guide is not None:
         params.report("lp", bound=guide.state.bound)
         found = construct(core, guide.state.u)
         if found is not None:
             offer(found[0], found[1])
         remaining = deadline - time.perf_counter()
-        if remaining > 0.1 and not params.stop_requested:
+        if remaining > 0.1 and settings.lp.rounding and not params.stop_requested:
             rens = relaxation_neighbourhood(
-                linear, guide.values, params, RENS_SHARE * remaining,
+                linear, guide.values, params, times.rounding * remaining,
                 None if incumbent is None else incumbent[1])
             if rens is not None:
                 offer_values(rens)
@@ -245,30 +234,34 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
     if guide is not None and guide.optimal:
         state = guide.state
     else:
-        budget = min(max(0.2 * params.time_limit, 1.0), 120.0)
-        regional = core.q and country
-        state = subgradient(core, upper, iterations=2000,
-                            time_limit=REGIONAL_START_SHARE * params.time_limit if regional else budget,
-                            on_state=on_state, should_stop=lambda: params.stop_requested)
+        budget = min(max(times.subgradient * params.time_limit, times.subgradient_min_seconds),
+                     times.subgradient_max_seconds)
+        regional = core.q and country and settings.regions.enabled
+        ascent = times.regional_start * params.time_limit if regional else budget
+        state = subgradient(core, upper, iterations=ascent_iterations,
+                            stop=Deadline(ascent) | interrupt,
+                            on_state=on_state, settings=settings.subgradient)
         if guide is not None and guide.state.bound > state.bound:
             state = guide.state
         if regional and incumbent is not None and not params.stop_requested:
-            regions = RegionalLp(core, model, data)
+            regions = RegionalLp(core, model, data, settings.regions.rows_per_region)
             has = core.x_col >= 0
             pairs = np.zeros(core.x_site.size, dtype=bool)
-            for _ in range(REGIONAL_ROUNDS):
+            rounds = settings.regions.rounds
+            for _ in range(rounds):
                 if params.stop_requested:
                     break
                 # The region LPs' columns: the pairs of smallest Lagrangian
                 # increase per row (gathered over the rounds: later multipliers
                 # price better), the incumbent's and the relaxed choice's.
-                pairs |= _core_columns(core, pair_increase(core, state), 8)
+                pairs |= _core_columns(core, pair_increase(core, state),
+                                       settings.regions.pairs_per_row)
                 pairs[core.x_col[has & core.chosen_from_values(incumbent[1])]] = True
                 pairs[core.x_col[has & core.subsets[state.choice]]] = True
                 remaining = deadline - time.perf_counter()
                 regional_lp = regions.multipliers(
-                    state, pairs, params, time.perf_counter() + REGIONAL_LP_SHARE * remaining,
-                    plans=True)
+                    state, pairs, params, time.perf_counter() + times.regional_lp * remaining,
+                    plans=True, rounding_seconds=settings.regions.rounding_seconds)
                 seeded = regional_lp.state
                 params.report("regions", bound=max(seeded.bound, state.bound))
                 if regional_lp.plan_pairs is not None:
@@ -286,11 +279,12 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
                 # ascent from them repairs that (see .regions).
                 # (No greedy along the way: it takes 14 s a call at XL and
                 # found nothing better than the regions' plan.)
-                repaired = subgradient(core, incumbent[0], iterations=5000,
-                                       time_limit=budget / REGIONAL_ROUNDS, start=seeded,
+                repaired = subgradient(core, incumbent[0],
+                                       iterations=repair_iterations,
+                                       stop=Deadline(budget / rounds) | interrupt, start=seeded,
                                        on_state=lambda state: params.report(
                                            "lagrangian", bound=state.bound),
-                                       should_stop=lambda: params.stop_requested)
+                                       settings=settings.subgradient)
                 if repaired.bound > state.bound:
                     state = repaired
                 lp_guide = (regional_lp.lp_values, regions.site_home)
@@ -307,15 +301,17 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
                        else outcome.bound, backend="core")
 
     if (relative_gap(incumbent[0], lower) > params.gap and local_search_available()
-            and core.x_site.size >= LOCAL_SEARCH_MIN_PAIRS and lp_guide is None):
+            and settings.local_search.enabled
+            and core.x_site.size >= settings.local_search.min_pairs and lp_guide is None):
         # (With the regions' LP solutions the LP-guided steps use the time
         # better: the local search ignores the sharing row.)
         # Row-weighting local search over the core pairs from the best plan.
-        share = min(LOCAL_SEARCH_SHARE * params.time_limit, LOCAL_SEARCH_MAX_SECONDS)
-        columns = _core_columns(core, pair_increase(core, state), LOCAL_SEARCH_PAIRS_PER_ROW)
+        share = min(times.local_search * params.time_limit, times.local_search_max_seconds)
+        columns = _core_columns(core, pair_increase(core, state),
+                                settings.local_search.pairs_per_row)
         found = local_search(core, core.chosen_from_values(incumbent[1]),
-                             min(deadline, time.perf_counter() + share), seed=params.seed,
-                             should_stop=lambda: params.stop_requested, columns=columns)
+                             Deadline(at=min(deadline, time.perf_counter() + share)) | interrupt,
+                             seed=params.seed, settings=settings.local_search, columns=columns)
         if found is not None:
             repaired = repair_sharing(core, remove_redundant(core, found))
             if repaired is not None:
@@ -326,7 +322,8 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
         return _result(OPTIMAL, best_values, best_cost, min(lower, best_cost), start)
 
     slack = 1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(best_cost))
-    fixed = _fixings(core, state, best_cost - slack)
+    fixed = _fixings(core, state, best_cost - slack) if settings.fixing.enabled else (
+        _no_fixings(core))
     if fixed is None:
         return _result(OPTIMAL, best_values, best_cost, best_cost, start)
     sites_off, sites_on, pairs_off = fixed
@@ -341,14 +338,18 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
         # A fixed pair or forced site would have to go: nothing beats the incumbent.
         return _result(OPTIMAL, best_values, best_cost, best_cost, start)
     reduced = replace(linear, col_lb=col_lb, col_ub=col_ub)
-    restricted = int((col_ub > col_lb).sum()) > CORE_PROBLEM_COLUMNS
+    restricted = int((col_ub > col_lb).sum()) > settings.scale.country_columns
     if restricted:
         # Too large for branch and cut on the whole. Where the coverage rows
         # fall into independent pockets, solve them exactly at a price on
         # sharing: a bound far above the Lagrangian's, and a plan.
         components = find_components(core, model)
-        if worth_decomposing(components) and not params.stop_requested:
-            pricer = SharingPrice(core, model, components, params)
+        decomposition = settings.decomposition
+        if (decomposition.enabled
+                and worth_decomposing(components, decomposition.max_component_share)
+                and not params.stop_requested):
+            pricer = SharingPrice(core, model, components, params,
+                                  decomposition.min_component_seconds)
 
             def on_plan(priced) -> None:
                 chosen = core.chosen_from_values(priced.values)
@@ -358,9 +359,10 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
                 if repaired is not None:
                     offer(*repaired)
 
-            budget = DECOMPOSITION_SHARE * max(deadline - time.perf_counter(), 0.0)
+            budget = times.decomposition * max(deadline - time.perf_counter(), 0.0)
             priced_bound, _ = price_sharing(pricer, state.lam, time.perf_counter() + budget,
-                                            on_plan)
+                                            on_plan, decomposition.price_evaluations,
+                                            decomposition.first_price_share)
             if priced_bound > lower:
                 lower = math.ceil(priced_bound - 1e-6) if integral else priced_bound
                 params.report("components", bound=lower)
@@ -371,9 +373,12 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
         # search), each ending in seconds: branch and cut on a country-scale
         # core problem was measured to overrun its time limit by minutes
         # (HiGHS checks the clock rarely in the root of such models).
+        if not settings.lns.enabled:
+            return _result(FEASIBLE, best_values, best_cost, lower, start)
         outcome = large_neighbourhood_search(
             core, linear, best_values, pair_increase(core, state), params,
-            deadline - 0.5, lower_bound=lower,
+            Deadline(at=deadline - times.lns_end_margin) | interrupt, settings.lns,
+            lower_bound=lower,
             on_improvement=lambda cost, values: params.report("lns", objective=cost, values=values),
             on_step=lambda _: background_bound(),
             guide=None if lp_guide is None else lp_guide[0],
@@ -391,10 +396,13 @@ def _search(model: SitingModel, data: ProblemData, params: BackendParams,
     # incumbent was measured too: no faster on OR-Library, four times slower
     # on the M brownfield family, so there is none.)
     free_columns = int((reduced.col_ub > reduced.col_lb).sum())
-    if free_columns > 20_000:
+    if not settings.branch_and_cut.enabled:
+        return _result(FEASIBLE, best_values, best_cost, lower, start)
+    if free_columns > settings.branch_and_cut.large_columns:
         # HiGHS checks the clock rarely in the root of a large model (seen: a
         # minute late on XL, 20 s on L; on time on M): leave it a margin.
-        remaining -= min(0.3 * remaining, 120.0)
+        remaining -= min(times.branch_and_cut_margin * remaining,
+                         times.branch_and_cut_max_margin_seconds)
     outcome = solve_highs(reduced, replace(params, time_limit=remaining), best_values)
     if outcome.status == INFEASIBLE:
         return _result(OPTIMAL, best_values, best_cost, best_cost, start)

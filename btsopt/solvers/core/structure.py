@@ -99,11 +99,14 @@ class CoreStructure:
         return values
 
 
-def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | None:
+def core_structure(model: SitingModel, data: ProblemData, max_overlaps: int = 20_000_000
+                   ) -> CoreStructure | None:
     """Extract the per-site structure, or ``None`` when the model is not of that form.
 
     The core needs plain cover rows (no partial or soft coverage, no
-    k-of-K rules with auxiliary columns, no soft sharing).
+    k-of-K rules with auxiliary columns, no soft sharing). Rows implied by
+    others are dropped when the row overlaps number at most ``max_overlaps``
+    (see :func:`implying_rows`).
     """
     if not model.plain_coverage or len(model.levels) != 1:
         return None
@@ -148,7 +151,7 @@ def core_structure(model: SitingModel, data: ProblemData) -> CoreStructure | Non
         return None
     cover = block[:, :num_x].tocsr()
     demand = linear.row_lb[model.coverage_rows].astype(float)
-    representative = implying_rows(cover, demand)
+    representative = implying_rows(cover, demand, max_overlaps)
     kept = np.flatnonzero(representative == np.arange(representative.size))
     position = np.full(representative.size, -1, dtype=np.int64)
     position[kept] = np.arange(kept.size)

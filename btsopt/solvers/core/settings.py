@@ -1,0 +1,442 @@
+"""Every knob of the core, as one nested, frozen, validated settings object.
+
+:class:`CoreSettings` holds one dataclass per component of the search
+(subgradient, LP multipliers, greedy, local search, large-neighbourhood
+search, regional LPs, decomposition, background LP, reduced-cost fixing,
+branch and cut), the time shares, and the switches between province and
+country scale. Each field has a default, a range and a one-line reason
+(:func:`describe` lists them; ``btsopt settings`` prints them as a commented
+TOML file). A component with ``enabled = false`` is left out of the search,
+so an ablation is a settings file::
+
+    [lns]
+    enabled = false
+
+Unknown keys and out-of-range values raise :class:`~btsopt.errors.ScenarioError`
+naming the key (``lns.rows_share``) and, when read from a file, the file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from btsopt.errors import ScenarioError
+
+
+def setting(default: Any, why: str, low: float | None = None, high: float | None = None):
+    """A settings field: its default, the reason for it and its range (inclusive)."""
+    return field(default=default, metadata={"why": why, "low": low, "high": high})
+
+
+def _check(component: object, name: str) -> None:
+    """Type and range checks of every field, named ``name.field`` in errors."""
+    for spec in fields(component):
+        value = getattr(component, spec.name)
+        key = f"{name}.{spec.name}"
+        kind = type(spec.default)
+        if kind is bool:
+            ok = isinstance(value, bool)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind is float:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if ok:
+                object.__setattr__(component, spec.name, float(value))
+                value = float(value)
+                ok = not math.isnan(value)
+        else:  # pragma: no cover - every setting is a bool, int or float
+            ok = isinstance(value, kind)
+        if not ok:
+            raise ScenarioError(f"expected {kind.__name__}, got {value!r}", column=key)
+        low, high = spec.metadata.get("low"), spec.metadata.get("high")
+        if kind is not bool and ((low is not None and value < low)
+                                 or (high is not None and value > high)):
+            bounds = f"[{_fmt(low) if low is not None else '-inf'}, " \
+                     f"{_fmt(high) if high is not None else 'inf'}]"
+            raise ScenarioError(f"{value!r} is out of range {bounds}", column=key)
+
+
+class _Component:
+    """Validation shared by the component dataclasses."""
+
+    _name = ""
+
+    def __post_init__(self) -> None:
+        _check(self, self._name)
+
+
+@dataclass(frozen=True)
+class SubgradientSettings(_Component):
+    """Subgradient ascent on the Lagrangian (:mod:`.lagrangian`)."""
+
+    _name = "subgradient"
+    enabled: bool = setting(True, "the bound and the multipliers every later phase ranks by")
+    iterations: int = setting(
+        2000, "enough to stall on every family measured; the stall rules end it sooner", 1)
+    repair_iterations: int = setting(
+        5000, "the ascent from the regional duals: long, it repairs overpaid boundary sites", 0)
+    initial_step: float = setting(1.0, "Held and Karp's theta: the full Polyak step", 1e-12, 2.0)
+    stall_iterations: int = setting(20, "iterations without a better bound before the step shrinks", 1)
+    step_decrease: float = setting(0.5, "factor on the step after a stall (halving, as in Held-Karp)",
+                                   1e-6, 1.0 - 1e-12)
+    min_step: float = setting(1e-4, "the ascent ends below this step: the bound no longer moves", 0.0)
+    progress_window: int = setting(100, "iterations over which the bound must progress", 1)
+    min_progress: float = setting(
+        1e-5, "relative rise over the window below which the ascent ends", 0.0)
+    target_margin: float = setting(
+        0.05, "without a plan, the step aims this far above the bound (a guess)", 0.0)
+    price_bisections: int = setting(
+        30, "bisections for the best sharing price per step (1e-9 of its range)", 1)
+
+
+@dataclass(frozen=True)
+class LpSettings(_Component):
+    """The LP relaxation at province scale with a sharing row (:mod:`.lp`): its
+    duals as multipliers, its solution rounded by RENS."""
+
+    _name = "lp"
+    enabled: bool = setting(True, "with a sharing row the subgradient stalls far below the LP bound")
+    rounding: bool = setting(True, "RENS on the LP: a plan within 1% on the M family in a second")
+
+
+@dataclass(frozen=True)
+class GreedySettings(_Component):
+    """Chvatal's greedy, on costs or on Lagrangian reduced costs (:mod:`.heuristic`)."""
+
+    _name = "greedy"
+    enabled: bool = setting(True, "a first plan at once: an upper bound for every later step")
+    during_subgradient: bool = setting(
+        True, "re-ranked by better multipliers the greedy usually finds better plans")
+    first_calls: int = setting(3, "the first improvements of the bound each get a greedy", 0)
+    every: int = setting(5, "then every this many improvements (the greedy costs more than a step)", 1)
+
+
+@dataclass(frozen=True)
+class LocalSearchSettings(_Component):
+    """Row-weighting local search over the core pairs (:mod:`.local_search`)."""
+
+    _name = "local_search"
+    enabled: bool = setting(True, "improves the best plan by cheap swaps before branch and cut")
+    min_pairs: int = setting(
+        5_000, "smaller models go straight to branch and cut (OR-Library: 114 s against 127 s)", 0)
+    pairs_per_row: int = setting(20, "core pairs (smallest Lagrangian increase) per row", 1)
+    max_moves: int = setting(20_000_000, "a deterministic cap on the moves", 1)
+    stall_moves: int = setting(0, "moves without a better plan before it ends; 0: automatic", 0)
+    stall_moves_per_pair: int = setting(
+        30, "automatic stall limit per usable pair (small instances settle fast)", 1)
+    min_stall_moves: int = setting(20_000, "floor of the automatic stall limit", 1)
+    max_stall_moves: int = setting(300_000, "ceiling of the automatic stall limit", 1)
+    chunk: int = setting(20_000, "moves per compiled call, between clock and Ctrl-C checks", 1)
+    tenure: int = setting(3, "steps during which a dropped pair may not come back", 0)
+
+
+@dataclass(frozen=True)
+class LnsSettings(_Component):
+    """Large-neighbourhood search by exact sub-MIPs (:mod:`.lns`)."""
+
+    _name = "lns"
+    enabled: bool = setting(True, "improves country-scale plans that branch and cut cannot hold")
+    rows_share: float = setting(0.2, "share of the coverage rows the first neighbourhood re-covers",
+                                1e-9, 1.0)
+    min_rows: int = setting(10, "neighbourhoods never shrink below this many rows", 1)
+    candidates_per_row: int = setting(8, "candidate pairs freed per re-covered row", 1)
+    step_time_limit: float = setting(6.0, "seconds per sub-MIP: steps that end in seconds", 1e-3)
+    fast_share: float = setting(
+        0.3, "a step proven within this share of its limit grows the next one", 0.0, 1.0)
+    grow: float = setting(1.2, "growth of the neighbourhood after a fast proven step", 1.0)
+    shrink: float = setting(0.75, "shrinkage after a step that ran out of time", 1e-3, 1.0)
+    guided_step_time_limit: float = setting(10.0, "seconds per region of the LP-guided pass", 1e-3)
+    guided_passes: int = setting(3, "at most this many LP-guided passes through the regions", 0)
+    max_steps: int = setting(0, "steps at most (a deterministic budget); 0: until the deadline", 0)
+
+
+@dataclass(frozen=True)
+class RegionsSettings(_Component):
+    """Regional LPs for country-scale models with a sharing row (:mod:`.regions`)."""
+
+    _name = "regions"
+    enabled: bool = setting(True, "LP-quality multipliers where the whole LP takes minutes")
+    rows_per_region: int = setting(3_000, "an M-sized province: its core LP takes about a second", 1)
+    rounds: int = setting(
+        1, "two rounds lift the XL bound offline but widened the 570 s gap (3.23% vs 2.79%)", 1)
+    pairs_per_row: int = setting(8, "core pairs per row in the region LPs", 1)
+    rounding_seconds: float = setting(5.0, "seconds for one region's LP-guided plan", 1e-3)
+
+
+@dataclass(frozen=True)
+class DecompositionSettings(_Component):
+    """Independent coverage components at a price on sharing (:mod:`.decompose`)."""
+
+    _name = "decomposition"
+    enabled: bool = setting(True, "a bound far above the Lagrangian's where pockets are independent")
+    max_component_share: float = setting(
+        0.75, "above this share of the columns one component is the whole problem", 0.0, 1.0)
+    price_evaluations: int = setting(3, "sharing prices tried (each solves every component)", 1)
+    first_price_share: float = setting(
+        0.5, "the Lagrangian's price, usually close to the best, gets this share", 1e-3, 1.0)
+    min_component_seconds: float = setting(0.5, "no component gets less time than this", 0.0)
+
+
+@dataclass(frozen=True)
+class BackgroundLpSettings(_Component):
+    """The whole LP in a process of its own at country scale (:class:`.lp.BackgroundLp`)."""
+
+    _name = "background_lp"
+    enabled: bool = setting(True, "the Lagrangian at its duals is the strongest country-scale bound")
+    seconds_per_million_nonzeros: float = setting(
+        60.0, "its expected time: XL greenfield (5.4 M nonzeros) came in after 310 s", 0.0)
+    min_workers: int = setting(2, "it holds one core: only with a core to spare", 2)
+
+
+@dataclass(frozen=True)
+class FixingSettings(_Component):
+    """Reduced-cost fixing by the Lagrangian bound."""
+
+    _name = "fixing"
+    enabled: bool = setting(True, "on covering models it deletes most columns before branch and cut")
+
+
+@dataclass(frozen=True)
+class BranchAndCutSettings(_Component):
+    """HiGHS on the reduced model, started from the best plan."""
+
+    _name = "branch_and_cut"
+    enabled: bool = setting(True, "proves province-scale models optimal")
+    large_columns: int = setting(
+        20_000, "above this many free columns HiGHS checks the clock late: leave a margin", 0)
+
+
+@dataclass(frozen=True)
+class TimeSettings(_Component):
+    """Shares of the time (of the time limit, or of what is left when a phase starts)."""
+
+    _name = "time"
+    lp: float = setting(0.4, "of what is left: the LP's duals are valid even when it stops early",
+                        0.0, 1.0)
+    rounding: float = setting(0.25, "of what is left: the LP-guided plan (RENS)", 0.0, 1.0)
+    subgradient: float = setting(0.2, "of the limit: the ascent stalls long before", 0.0, 1.0)
+    subgradient_min_seconds: float = setting(1.0, "the ascent's floor: small limits still get a bound",
+                                             0.0)
+    subgradient_max_seconds: float = setting(120.0, "the ascent's ceiling at long limits", 0.0)
+    greedy: float = setting(
+        1 / 3, "at most this share of the time so far goes to greedies during the ascent", 0.0, 1.0)
+    regional_start: float = setting(
+        0.05, "of the limit: the ascent before the regional LPs (country scale)", 0.0, 1.0)
+    regional_lp: float = setting(0.1, "of what is left: one round of regional LPs", 0.0, 1.0)
+    local_search: float = setting(0.1, "of the limit (it stops earlier once it stalls)", 0.0, 1.0)
+    local_search_max_seconds: float = setting(60.0, "the local search's ceiling", 0.0)
+    decomposition: float = setting(0.5, "of what is left: the components at a sharing price",
+                                   0.0, 1.0)
+    background_lp: float = setting(
+        0.9, "of the limit: past it HiGHS gives no duals, so it is not started", 0.0, 1.0)
+    branch_and_cut_margin: float = setting(
+        0.3, "of what is left, kept back from HiGHS on large models (seen: a minute late on XL)",
+        0.0, 1.0)
+    branch_and_cut_max_margin_seconds: float = setting(120.0, "ceiling of that margin", 0.0)
+    lns_end_margin: float = setting(0.5, "seconds before the deadline the LNS stops", 0.0)
+
+
+@dataclass(frozen=True)
+class ScaleSettings(_Component):
+    """Switches between province and country scale."""
+
+    _name = "scale"
+    country_columns: int = setting(
+        30_000, "above this many pairs (or free columns after fixing): components and LNS "
+        "instead of branch and cut on the whole", 0)
+    max_row_overlaps: int = setting(
+        20_000_000, "rows implied by others are found only below this many row overlaps "
+        "(memory)", 0)
+
+
+COMPONENTS: dict[str, type] = {
+    "subgradient": SubgradientSettings,
+    "lp": LpSettings,
+    "greedy": GreedySettings,
+    "local_search": LocalSearchSettings,
+    "lns": LnsSettings,
+    "regions": RegionsSettings,
+    "decomposition": DecompositionSettings,
+    "background_lp": BackgroundLpSettings,
+    "fixing": FixingSettings,
+    "branch_and_cut": BranchAndCutSettings,
+    "time": TimeSettings,
+    "scale": ScaleSettings,
+}
+"""The tables of a settings file, in the order they are printed."""
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    """All settings of the core, one table per component (see :data:`COMPONENTS`).
+
+    Build with keywords (``CoreSettings(lns=LnsSettings(enabled=False))``),
+    from nested mappings (:meth:`from_dict`) or from TOML (:meth:`from_toml`);
+    :meth:`with_values` changes single keys (``{"lns.enabled": False}``).
+    """
+
+    subgradient: SubgradientSettings = field(default_factory=SubgradientSettings)
+    lp: LpSettings = field(default_factory=LpSettings)
+    greedy: GreedySettings = field(default_factory=GreedySettings)
+    local_search: LocalSearchSettings = field(default_factory=LocalSearchSettings)
+    lns: LnsSettings = field(default_factory=LnsSettings)
+    regions: RegionsSettings = field(default_factory=RegionsSettings)
+    decomposition: DecompositionSettings = field(default_factory=DecompositionSettings)
+    background_lp: BackgroundLpSettings = field(default_factory=BackgroundLpSettings)
+    fixing: FixingSettings = field(default_factory=FixingSettings)
+    branch_and_cut: BranchAndCutSettings = field(default_factory=BranchAndCutSettings)
+    time: TimeSettings = field(default_factory=TimeSettings)
+    scale: ScaleSettings = field(default_factory=ScaleSettings)
+
+    def __post_init__(self) -> None:
+        for name, kind in COMPONENTS.items():
+            if not isinstance(getattr(self, name), kind):
+                raise ScenarioError(f"expected a [{name}] table", column=name)
+
+    @classmethod
+    def from_dict(cls, tables: Mapping[str, Any], file: str | None = None) -> CoreSettings:
+        """Settings from ``{component: {key: value}}``; missing keys keep their default.
+
+        Raises
+        ------
+        ScenarioError
+            On an unknown table or key, a wrong type or a value out of range,
+            naming the key and ``file``.
+        """
+        parts = {}
+        for name, table in tables.items():
+            kind = COMPONENTS.get(name)
+            if kind is None:
+                raise ScenarioError(f"unknown settings table [{name}] (known: "
+                                    f"{', '.join(COMPONENTS)})", file=file, column=name)
+            if not isinstance(table, Mapping):
+                raise ScenarioError(f"[{name}] must be a table", file=file, column=name)
+            known = {spec.name for spec in fields(kind)}
+            for key in table:
+                if key not in known:
+                    raise ScenarioError(f"unknown setting (known in [{name}]: "
+                                        f"{', '.join(sorted(known))})", file=file,
+                                        column=f"{name}.{key}")
+            try:
+                parts[name] = kind(**table)
+            except ScenarioError as exc:
+                raise ScenarioError(exc.message, file=file, column=exc.column) from None
+        return cls(**parts)
+
+    @classmethod
+    def from_toml(cls, source: str | Path) -> CoreSettings:
+        """Settings from TOML: a :class:`~pathlib.Path` is read as a file, a
+        string is the TOML text itself."""
+        file = str(source) if isinstance(source, Path) else None
+        return cls.from_dict(read_toml(source), file=file)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """``{component: {key: value}}`` of every setting."""
+        return {name: {spec.name: getattr(getattr(self, name), spec.name)
+                       for spec in fields(COMPONENTS[name])} for name in COMPONENTS}
+
+    def to_toml(self, comments: bool = False) -> str:
+        """The settings as TOML (:meth:`from_toml` reads back the same object);
+        ``comments`` adds each table's purpose and each key's reason and range."""
+        lines: list[str] = []
+        for name, kind in COMPONENTS.items():
+            if lines:
+                lines.append("")
+            if comments:
+                lines.append(f"# {_plain(kind.__doc__ or '')}")
+            lines.append(f"[{name}]")
+            for spec in fields(kind):
+                value = getattr(getattr(self, name), spec.name)
+                if comments:
+                    lines.append(f"# {spec.metadata['why']}{_range(spec)}")
+                lines.append(f"{spec.name} = {_toml_value(value)}")
+        return "\n".join(lines) + "\n"
+
+    def with_values(self, values: Mapping[str, Any]) -> CoreSettings:
+        """A copy with dotted keys changed: ``{"lns.enabled": False}``."""
+        tables = self.to_dict()
+        for key, value in values.items():
+            name, _, leaf = key.partition(".")
+            if name not in tables or not leaf:
+                raise ScenarioError("unknown setting", column=key)
+            tables[name] = {**tables[name], leaf: value}
+        return CoreSettings.from_dict(tables)
+
+    def disabled(self) -> list[str]:
+        """Components switched off (``enabled = false``)."""
+        return [name for name in COMPONENTS
+                if not getattr(getattr(self, name), "enabled", True)]
+
+
+def read_toml(source: str | Path) -> dict[str, Any]:
+    """A TOML document from a file (:class:`~pathlib.Path`) or text (``str``),
+    with read and syntax errors as :class:`ScenarioError`."""
+    file = str(source) if isinstance(source, Path) else None
+    try:
+        text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+        return tomllib.loads(text)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read settings: {exc.strerror}", file=file) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"invalid TOML: {exc}", file=file) from None
+
+
+def describe() -> Iterator[tuple[str, Any, str]]:
+    """``(key, default, reason)`` of every setting, ``key`` dotted."""
+    for name, kind in COMPONENTS.items():
+        for spec in fields(kind):
+            default = spec.default if spec.default is not MISSING else None
+            yield f"{name}.{spec.name}", default, spec.metadata["why"]
+
+
+def defaults_toml() -> str:
+    """The default settings as a commented TOML file (``btsopt settings``)."""
+    head = (
+        "# btsopt core settings: every knob of the solver core with its default.\n"
+        "# Copy, edit and pass with `btsopt solve --settings FILE` (or in a [NAME.core]\n"
+        "# table of `btsopt bench --settings`). Keys left out keep their default;\n"
+        "# `enabled = false` leaves that phase out of the search (an ablation).\n\n"
+    )
+    return head + CoreSettings().to_toml(comments=True)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return repr(float(value))  # shortest text that reads back to the same float
+
+
+def _plain(doc: str) -> str:
+    """A docstring as one line of plain text (no Sphinx roles)."""
+    text = re.sub(r"\s*\(:\w+:`[^`]+`\)", "", " ".join(doc.split()))
+    return re.sub(r":\w+:`\.?~?([^`]+)`", r"\1", text)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _range(spec) -> str:
+    low, high = spec.metadata.get("low"), spec.metadata.get("high")
+    if type(spec.default) is bool or (low is None and high is None):
+        return ""
+    return f" (range {_fmt(low) if low is not None else '-inf'} to " \
+        f"{_fmt(high) if high is not None else 'inf'})"
+
+
+__all__ = [
+    "COMPONENTS", "BackgroundLpSettings", "BranchAndCutSettings", "CoreSettings",
+    "DecompositionSettings", "FixingSettings", "GreedySettings", "LnsSettings",
+    "LocalSearchSettings", "LpSettings", "RegionsSettings", "ScaleSettings",
+    "SubgradientSettings", "TimeSettings", "defaults_toml", "describe", "read_toml",
+]
