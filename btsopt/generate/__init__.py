@@ -40,7 +40,8 @@ The package is split by job: :mod:`~btsopt.generate.params` (parameters and
 presets), :mod:`~btsopt.generate.geometry` (outline and sampling),
 :mod:`~btsopt.generate.build` (hamlets, sites, dead spots, candidates),
 :mod:`~btsopt.generate.write` (files), :mod:`~btsopt.generate.demand`
-(``[demand]``: market shares, traffic, carriers), :mod:`~btsopt.generate.facts`
+(``[demand]``: market shares, traffic, carriers), :mod:`~btsopt.generate.network`
+(``[network]``: roads, poles, ducts, fibre, FTTH), :mod:`~btsopt.generate.facts`
 (measuring a written scenario) and :mod:`~btsopt.generate.set_cover`
 (OR-Library-shaped set covering). The command line is ``btsopt generate``
 (:mod:`btsopt.cli.generate`).
@@ -49,6 +50,7 @@ presets), :mod:`~btsopt.generate.geometry` (outline and sampling),
 from btsopt.generate.demand import VIETNAM_MARKET_SHARE, CarrierSpec, DemandSpec, vietnam_demand
 from btsopt.generate.facts import scenario_facts
 from btsopt.generate.geometry import region_area_km2, region_polygon
+from btsopt.generate.network import NetworkSpec, make_road_network, write_road_network
 from btsopt.generate.params import (
     FAMILY_SIZES,
     NAM_DINH_COMPANIONS,
@@ -60,6 +62,7 @@ from btsopt.generate.params import (
     nam_dinh,
     nam_dinh_companions,
     with_demand,
+    with_network,
 )
 from btsopt.generate.set_cover import (
     cycle_instance,
@@ -83,6 +86,7 @@ __all__ = [
     "CarrierSpec",
     "DemandSpec",
     "GeneratorParams",
+    "NetworkSpec",
     "OperatorSpec",
     "Town",
     "family_params",
@@ -94,6 +98,7 @@ __all__ = [
     "location_instance",
     "rail_instance",
     "write_orlib",
+    "make_road_network",
     "nam_dinh",
     "nam_dinh_companions",
     "region_area_km2",
@@ -101,5 +106,7 @@ __all__ = [
     "scenario_facts",
     "vietnam_demand",
     "with_demand",
+    "with_network",
     "write_companions",
+    "write_road_network",
 ]

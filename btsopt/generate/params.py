@@ -11,6 +11,7 @@ import numpy as np
 
 from btsopt.data import AREA_TYPES
 from btsopt.generate.demand import DemandSpec, vietnam_demand
+from btsopt.generate.network import NetworkSpec
 from btsopt.radio.pathloss import EARTH_RADIUS_KM
 
 VARIANTS: tuple[str, ...] = ("brownfield", "consolidation", "each", "greenfield")
@@ -156,6 +157,12 @@ class GeneratorParams:
     demand
         ``[demand]`` and the operators' capacity keys (scenario format v2);
         ``None`` writes a v1 scenario. The tables are the same either way.
+    network
+        ``[network]`` (scenario format v2) declared in ``scenario.toml``.
+    ground_network
+        The ground network written beside the tables (``roads.geojson``,
+        ``fibre.csv``, the hamlet column ``ftth``) without declaring it: a v1
+        scenario whose companions declare it. ``network`` implies it.
     """
 
     name: str
@@ -187,6 +194,8 @@ class GeneratorParams:
     radio_model: str = "cost231-hata"
     rx_height_m: float = 1.5
     demand: DemandSpec | None = None
+    network: NetworkSpec | None = None
+    ground_network: NetworkSpec | None = None
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -268,6 +277,7 @@ def nam_dinh(seed: int = 137, variant: str = "brownfield") -> GeneratorParams:
             f"(preset nam-dinh, seed {seed}, variant {variant}); not real network data."
         ),
         seed=seed,
+        ground_network=NetworkSpec(),
         n_hamlets=_ND_HAMLETS,
         bbox=(105.92, 19.90, 106.75, 20.67),
         area_km2=_ND_AREA_KM2,
@@ -350,7 +360,7 @@ def family_params(size: str, variant: str = "brownfield", seed: int = 1) -> Gene
         raise ValueError(f"size must be one of {tuple(FAMILY_SIZES)}, got {size!r}")
     if size == "M":
         base = nam_dinh(seed=seed, variant=variant)
-        return replace(base, name=f"family-M-{variant}-s{seed}")
+        return replace(base, name=f"family-M-{variant}-s{seed}", ground_network=None)
     n = FAMILY_SIZES[size]
     scale = n / _ND_HAMLETS
     if size == "XL":
@@ -411,8 +421,18 @@ def with_demand(params: GeneratorParams, demand: DemandSpec | None = None) -> Ge
     )
 
 
+def with_network(params: GeneratorParams, network: NetworkSpec | None = None) -> GeneratorParams:
+    """The same scenario declared with ``[network]`` (same tables, name ending ``-network``)."""
+    network = network or params.ground_network or NetworkSpec()
+    return replace(
+        params, network=network, ground_network=network, name=f"{params.name}-network",
+        description=f"{params.description} With [network]: synthetic roads, poles, ducts "
+        "and fibre (btsopt.generate.network).",
+    )
+
+
 NAM_DINH_COMPANIONS: tuple[str, ...] = (
-    "demand.toml", "consolidation.toml", "consolidation-demand.toml",
+    "demand.toml", "consolidation.toml", "consolidation-demand.toml", "network.toml",
 )
 """Files written beside the Nam Định ``scenario.toml``: the same tables declared
 with ``[demand]``, as a consolidation, and both (see :func:`nam_dinh_companions`)."""
@@ -427,9 +447,11 @@ def nam_dinh_companions(seed: int = 137) -> dict[str, GeneratorParams]:
         File name (:data:`NAM_DINH_COMPANIONS`) -> parameters: ``demand.toml``
         (the network as it is, with ``[demand]``), ``consolidation.toml``
         (decommissioning and relocation allowed) and ``consolidation-demand.toml``
-        (both), for the side-by-side of the Nam Định README.
+        (both), for the side-by-side of the Nam Định README; ``network.toml`` (the
+        network as it is, with ``[network]``: backhaul priced, FTTH planned).
     """
     consolidation = nam_dinh(seed, "consolidation")
     return dict(zip(NAM_DINH_COMPANIONS, (
         with_demand(nam_dinh(seed)), consolidation, with_demand(consolidation),
+        with_network(nam_dinh(seed)),
     ), strict=True))

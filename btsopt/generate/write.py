@@ -10,12 +10,14 @@ import numpy as np
 
 from btsopt.data import AREA_TYPES
 from btsopt.generate.build import _build, _Result
+from btsopt.generate.network import make_road_network, write_road_network
 from btsopt.generate.params import (
     GeneratorParams,
     family_params,
     nam_dinh,
     nam_dinh_companions,
     with_demand,
+    with_network,
 )
 
 
@@ -57,6 +59,8 @@ def _toml_text(params: GeneratorParams) -> str:
     ]
     if params.demand is not None:
         lines += ["", *params.demand.toml_lines()]
+    if params.network is not None:
+        lines += ["", *params.network.toml_lines()]
     for k, op in enumerate(params.operators):
         lines += [
             "",
@@ -110,8 +114,21 @@ def _write_files(params: GeneratorParams, result: _Result, out_dir: Path) -> Pat
         if exists:
             tenancy_rows += [f"{s.ids[j]},{op_ids[k]}" for k in np.flatnonzero(s.tenants[j])]
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write(out_dir / "hamlets.csv",
-           "id,name,commune,district,lon,lat,population,area_type", hamlet_rows)
+    header = "id,name,commune,district,lon,lat,population,area_type"
+    ground = params.network or params.ground_network
+    if ground is not None:
+        # The ground network ([network]): roads and fibre files, and which hamlets
+        # have fibre today. Built on the coordinates as written.
+        lon = np.array([float(t) for t in h.lon_text])
+        lat = np.array([float(t) for t in h.lat_text])
+        roads = make_road_network(lon, lat, h.population, np.array(h.commune, dtype=object),
+                                  np.array(h.district, dtype=object), params.seed, ground)
+        write_road_network(roads, [f"OLT-H{i + 1:05d}" for i in roads.olt.tolist()],
+                           out_dir)
+        header += ",ftth"
+        hamlet_rows = [f"{row},{'true' if has else 'false'}"
+                       for row, has in zip(hamlet_rows, roads.ftth.tolist(), strict=True)]
+    _write(out_dir / "hamlets.csv", header, hamlet_rows)
     _write(out_dir / "sites.csv",
            "id,lon,lat,status,height_m,owner,allowed_operators", site_rows)
     _write(out_dir / "tenancies.csv", "site_id,operator_id", tenancy_rows)
@@ -142,7 +159,7 @@ def generate_scenario(params: GeneratorParams, out_dir: str | Path) -> Path:
 
 def generate_family(
     size: str, variant: str = "brownfield", out_dir: str | Path = ".", seed: int = 1,
-    demand: bool = False,
+    demand: bool = False, network: bool = False,
 ) -> Path:
     """Generate one benchmark family member (see :func:`family_params`).
 
@@ -158,6 +175,9 @@ def generate_family(
         Generator seed.
     demand
         Declare ``[demand]`` (:func:`~btsopt.generate.params.with_demand`).
+    network
+        Declare ``[network]`` and write its ground network
+        (:func:`~btsopt.generate.params.with_network`).
 
     Returns
     -------
@@ -165,7 +185,8 @@ def generate_family(
         The ``scenario.toml`` written.
     """
     params = family_params(size, variant, seed)
-    return generate_scenario(with_demand(params) if demand else params, out_dir)
+    params = with_demand(params) if demand else params
+    return generate_scenario(with_network(params) if network else params, out_dir)
 
 
 def write_companions(companions: dict[str, GeneratorParams], out_dir: str | Path) -> list[Path]:

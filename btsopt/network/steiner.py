@@ -20,9 +20,11 @@ a pass gains nothing:
 On small graphs an exact model (multi-commodity flow from the root, a MILP
 solved by HiGHS through :func:`scipy.optimize.milp`) replaces the heuristic,
 and its LP relaxation (the bidirected-cut bound) gives a lower bound. Every
-tree also gets the cheap bound ``max(largest least-cost path from the root to a
+tree also gets Wong's dual ascent bound (on the same relaxation, in
+milliseconds) and the simple ``max(largest least-cost path from the root to a
 terminal, half the sum of each terminal's distance to its nearest other
-terminal)``: both hold for every tree that connects the terminals.
+terminal)``: all hold for every tree that connects the terminals. The local
+search stops once the tree is within ``target_gap`` of the bound.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import networkx as nx
+import numba
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -60,13 +63,25 @@ class SteinerParams:
         Compute the LP bound when terminals x edges is at most this.
     exact_time_limit_s
         Time limit of the MILP; past it the heuristic tree stands.
+    search_max_size
+        Dual ascent and local search only when terminals x edges is at most
+        this (the bundled province: 14 million; a country's 50,000 hamlets on
+        290,000 edges would take hours, and keep Mehlhorn's tree).
+    target_gap
+        The local search runs only while the tree costs more than this share
+        above the lower bound (it cannot gain more than that). On the bundled
+        province Mehlhorn's tree is 0.17 % above the dual-ascent bound: the
+        default keeps it (about a second); 0 asks for the full local search
+        (0.06 % above the bound, about a minute).
     """
 
     max_passes: int = 10
-    max_insertions: int = 2_000
+    max_insertions: int = 500
     exact_max_size: int = 20_000
     bound_max_size: int = 60_000
     exact_time_limit_s: float = 30.0
+    target_gap: float = 5e-3
+    search_max_size: int = 100_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -384,12 +399,18 @@ def _insert_vertices(
 
 def improve(
     graph: Graph, in_tree: np.ndarray, terminal: np.ndarray, max_passes: int,
-    max_insertions: int = 2_000,
+    max_insertions: int = 500, good_enough: float = 0.0,
 ) -> tuple[np.ndarray, int]:
-    """Local search from a tree (mask): returns the improved mask and the moves made."""
+    """Local search from a tree (mask): the improved mask and the moves made.
+
+    Stops after ``max_passes`` passes, after a pass that gains nothing, or
+    once the tree costs at most ``good_enough``.
+    """
     moves = 0
     for _ in range(max_passes):
         before = graph.cost(np.flatnonzero(in_tree))
+        if before <= good_enough:
+            break
         in_tree = mst_of_nodes(graph, _tree_nodes(graph, in_tree, terminal), terminal)
         in_tree, inserted = _insert_vertices(graph, in_tree, terminal, max_insertions)
         moves += inserted
@@ -574,10 +595,15 @@ def steiner_tree(
                              seconds=time.perf_counter() - started, method="trivial")
     start = mehlhorn(graph, terminals)
     start_cost = graph.cost(np.flatnonzero(start))
-    in_tree, moves = improve(graph, start, terminal, params.max_passes,
-                             params.max_insertions)
-    bound = cheap_bound(graph, terminals, root)
     size = len(terminals) * graph.num_edges
+    searched = size <= params.search_max_size
+    bound = cheap_bound(graph, terminals, root)
+    if searched:
+        bound = max(bound, dual_ascent_bound(graph, terminals, root))
+    in_tree, moves = start, 0
+    if searched and start_cost > bound * (1 + params.target_gap):
+        in_tree, moves = improve(graph, start, terminal, params.max_passes,
+                                 params.max_insertions, bound * (1 + params.target_gap))
     optimal, method = False, "heuristic"
     if size <= params.exact_max_size:
         found = exact_tree(graph, terminals, root, params.exact_time_limit_s)
@@ -593,7 +619,92 @@ def steiner_tree(
         bound = max(bound, lp_bound(graph, terminals, root))
     edges = np.flatnonzero(in_tree)
     cost = graph.cost(edges)
-    bound = min(bound, cost)
     optimal = optimal or cost <= bound * (1 + 1e-9)
     return SteinerResult(edges, cost, bound, optimal, start_cost, moves,
                          time.perf_counter() - started, method)
+
+
+@numba.njit(cache=True)
+def _dual_ascent(indptr, tails, arc_cost, terminals, root, num_nodes):  # pragma: no cover
+    """Wong's dual ascent on the bidirected cut formulation (arcs grouped by head).
+
+    ``indptr``/``tails`` list, for each node, the arcs entering it; ``arc_cost``
+    their costs (modified in place into reduced costs). Returns the bound.
+    """
+    bound = 0.0
+    in_set = np.zeros(num_nodes, dtype=np.int64)  # stamp of the current search
+    stack = np.empty(num_nodes, dtype=np.int64)
+    members = np.empty(num_nodes, dtype=np.int64)
+    active = np.ones(len(terminals), dtype=np.bool_)
+    stamp = 0
+    remaining = len(terminals)
+    while remaining > 0:
+        progressed = False
+        for ti in range(len(terminals)):
+            if not active[ti]:
+                continue
+            t = terminals[ti]
+            stamp += 1
+            # W: nodes that reach t along saturated arcs (reverse search from t).
+            size = 0
+            top = 0
+            stack[top] = t
+            top += 1
+            in_set[t] = stamp
+            reaches_root = False
+            while top > 0:
+                top -= 1
+                v = stack[top]
+                members[size] = v
+                size += 1
+                if v == root:
+                    reaches_root = True
+                    break
+                for a in range(indptr[v], indptr[v + 1]):
+                    u = tails[a]
+                    if in_set[u] != stamp and arc_cost[a] <= 1e-12:
+                        in_set[u] = stamp
+                        stack[top] = u
+                        top += 1
+            if reaches_root:
+                active[ti] = False
+                remaining -= 1
+                continue
+            delta = np.inf
+            for k in range(size):
+                v = members[k]
+                for a in range(indptr[v], indptr[v + 1]):
+                    if in_set[tails[a]] != stamp and arc_cost[a] < delta:
+                        delta = arc_cost[a]
+            if not np.isfinite(delta):
+                active[ti] = False  # cut off from the root: no tree exists
+                remaining -= 1
+                continue
+            for k in range(size):
+                v = members[k]
+                for a in range(indptr[v], indptr[v + 1]):
+                    if in_set[tails[a]] != stamp:
+                        arc_cost[a] -= delta
+            bound += delta
+            progressed = True
+        if not progressed:
+            break
+    return bound
+
+
+def dual_ascent_bound(graph: Graph, terminals: np.ndarray, root: int) -> float:
+    """Wong's dual ascent: a lower bound from the bidirected cut relaxation.
+
+    Each step takes a terminal's set W of nodes that reach it along arcs of zero
+    reduced cost; while W does not hold the root, every tree must enter W, so
+    raising the dual of that cut by the least reduced cost into W is feasible.
+    """
+    heads = np.concatenate([graph.v, graph.u])
+    tails = np.concatenate([graph.u, graph.v])
+    cost = np.concatenate([graph.w, graph.w]).astype(float)
+    order = np.argsort(heads, kind="stable")
+    indptr = np.zeros(graph.num_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(heads, minlength=graph.num_nodes), out=indptr[1:])
+    others = np.array([t for t in np.unique(terminals) if t != root], dtype=np.int64)
+    return float(_dual_ascent(indptr, tails[order].astype(np.int64), cost[order], others,
+                              int(root), graph.num_nodes))

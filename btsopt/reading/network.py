@@ -316,10 +316,7 @@ def read_network(
         Naming file, feature or row, and field.
     """
     if "network" not in doc:
-        if hamlet_table.has("ftth"):
-            toml.warnings.append(f"{hamlet_table.path}: column 'ftth' is only used with a "
-                                 "[network] section")
-        return None
+        return None  # a column 'ftth' is then an extra column, ignored as the format says
     section = doc["network"]
     if not isinstance(section, dict):
         raise toml.error("network", f"[network] must be a table of keys, got {show(section)}")

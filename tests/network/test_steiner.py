@@ -15,13 +15,14 @@ from btsopt.network.steiner import (
     SteinerParams,
     cheap_bound,
     connect_groups,
+    dual_ascent_bound,
     lp_bound,
     mehlhorn,
     networkx_mehlhorn,
     steiner_tree,
 )
 
-HEURISTIC_ONLY = SteinerParams(exact_max_size=0, bound_max_size=0)
+HEURISTIC_ONLY = SteinerParams(exact_max_size=0, bound_max_size=0, target_gap=0.0)
 
 
 @st.composite
@@ -95,6 +96,8 @@ def test_exact_on_tiny_graphs_equals_brute_force(case):
     assert result.method == "exact" and result.optimal
     assert result.cost == pytest.approx(best)
     assert lp_bound(graph, np.unique(terminals), int(terminals[0])) <= best + 1e-6
+    assert dual_ascent_bound(graph, terminals, int(terminals[0])) <= best + 1e-6
+    assert cheap_bound(graph, np.unique(terminals), int(terminals[0])) <= best + 1e-6
     assert_valid_tree(graph, result.edges, terminals)
 
 
