@@ -132,6 +132,35 @@ def test_start_names_a_bad_row(tmp_path: Path) -> None:
     assert "NOPE" in process.stderr and "Traceback" not in process.stderr
 
 
+# Settings under which the bundled province counts as country scale and the
+# whole LP starts in a process of its own at once (not a monkeypatch).
+BACKGROUND_LP_AT_ONCE = """
+[scale]
+country_columns = 0
+
+[background_lp]
+seconds_per_million_nonzeros = 0.0
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_no_lp_worker_and_no_folder_outlive_a_killed_solve(tmp_path: Path, signum) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text(BACKGROUND_LP_AT_ONCE, encoding="utf-8")
+    out = tmp_path / "out"
+    process = _solve(NAM_DINH, out, tmp_path, "--settings", str(settings), "--gap", "0",
+                     "--time-limit", "300")
+    assert wait_until(lambda: _lp_worker(process) is not None, 120)
+    helpers = descendants(process.pid)
+    assert any(name.startswith("btsopt-lp-") for name in btsopt_leftovers(tmp_path))
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=180)
+    _assert_nothing_left(process, helpers, tmp_path)
+    if signum == signal.SIGTERM:
+        assert process.returncode == 0, stderr
+        assert _evaluate(NAM_DINH, out / "plan.csv", tmp_path)["violations"] == []
+
+
 # --- long runs -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
