@@ -70,7 +70,6 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if out.is_dir() and any(out.iterdir()) and not args.force:
             raise ScenarioError("output folder is not empty (use --force to overwrite)",
                                 file=str(out))
-        prepare_out_dir(out)  # a file, no permission: exit 3 now, not after the solve
     core = CoreSettings.from_toml(Path(args.settings)) if args.settings else CoreSettings()
     try:
         params = SolveParams(
@@ -89,6 +88,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
             print("warning: --checkpoint needs an output folder, and --out - has none: "
                   "no checkpoints", file=sys.stderr)
         period = 0.0
+    if out is not None:
+        prepare_out_dir(out)  # a file, no permission: exit 3 now, not after the solve
     check_resources(data)  # fail early with an estimate, not an out-of-memory kill
     coverage = compute_coverage(data)
     start = _start_plan(args.start, data, coverage) if args.start else None
