@@ -1,5 +1,4 @@
-"""Errors raised on bad input, on scenarios without a feasible plan and on
-outputs that cannot be written."""
+"""Errors raised on bad input and on outputs that cannot be written."""
 
 from __future__ import annotations
 
@@ -9,8 +8,9 @@ from pathlib import Path
 class ScenarioError(ValueError):
     """A scenario file is malformed or inconsistent.
 
-    The message names the file, and where known the row (1-based data row,
-    as a spreadsheet user counts them below the header) and the column.
+    The message names the file, and where known the line (as an editor shows
+    it: the header of a CSV file is line 1, so its first data row is line 2)
+    or, in a file without lines (Parquet), the row, and the column.
 
     Parameters
     ----------
@@ -19,9 +19,13 @@ class ScenarioError(ValueError):
     file
         The file that holds the problem.
     row
-        The 1-based data row, when the problem is in one row.
+        The 1-based data row (the first row under the header is 1), when the
+        problem is in one row.
     column
         The column or TOML key, when the problem is in one field.
+    line
+        The line of a text file as an editor numbers it; the message names
+        it rather than ``row`` when given.
     """
 
     def __init__(
@@ -30,18 +34,22 @@ class ScenarioError(ValueError):
         file: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        line: int | None = None,
     ) -> None:
         self.message = message
         self.file = file
         self.row = row
         self.column = column
+        self.line = line
         super().__init__(str(self))
 
     def __str__(self) -> str:
         where = []
         if self.file is not None:
             where.append(str(self.file))
-        if self.row is not None:
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        elif self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
@@ -54,29 +62,29 @@ class PlanError(ScenarioError):
 
 
 class OutputError(OSError):
-    """An output file could not be written (disk full, no permission, a file
-    where a folder should be). The command line reports it on one line and
-    exits with status 3.
+    """An output cannot be written where it was asked for (exit status 3): disk
+    full, no permission, a file where a folder should be.
 
     Parameters
     ----------
-    path
-        The file or folder that could not be written.
-    reason
-        Why, in words (e.g. the system's ``No space left on device``).
+    message
+        What is wrong and what to do about it.
+    file
+        The file or folder concerned.
     errno
         The system error number, when there is one.
     """
 
-    def __init__(self, path: str | Path, reason: str, errno: int | None = None) -> None:
-        super().__init__(errno, reason, str(path))
-        self.path = str(path)
-        self.reason = reason
+    def __init__(self, message: str, file: str | None = None,
+                 errno: int | None = None) -> None:
+        super().__init__(errno, message, file)
+        self.message = message
+        self.file = file
 
     def __str__(self) -> str:
-        return f"cannot write {self.path}: {self.reason}"
+        return f"{self.file}: {self.message}" if self.file is not None else self.message
 
     @classmethod
     def from_os_error(cls, path: str | Path, error: OSError) -> OutputError:
-        """The :class:`OutputError` of a failed write of ``path``."""
-        return cls(path, error.strerror or str(error), error.errno)
+        """The error of a failed write of ``path``: ``cannot write PATH: REASON``."""
+        return cls(f"cannot write {path}: {error.strerror or error}", None, error.errno)

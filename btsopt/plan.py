@@ -154,23 +154,25 @@ def read_plan_csv(path: str | Path, data: ProblemData) -> Plan:
         for column in ("site_id", "operator_id"):
             if column not in fields:
                 raise PlanError("missing required column", file=str(path), column=column)
-        for row_number, raw in enumerate(reader, start=1):
+        for raw in reader:
+            line = reader.line_num  # as an editor shows it: the header is line 1
+            row_number = line - 1
             row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
             action = row.get("action", "").lower()
             if action and action not in ACTIONS:
                 raise PlanError(
                     f"unknown action '{action}' (expected one of {', '.join(ACTIONS)})",
-                    file=str(path), row=row_number, column="action",
+                    file=str(path), row=row_number, column="action", line=line,
                 )
             if row["site_id"] not in site_index:
                 raise PlanError(
                     f"unknown site '{row['site_id']}'", file=str(path), row=row_number,
-                    column="site_id",
+                    column="site_id", line=line,
                 )
             if row["operator_id"] not in op_index:
                 raise PlanError(
                     f"unknown operator '{row['operator_id']}'", file=str(path),
-                    row=row_number, column="operator_id",
+                    row=row_number, column="operator_id", line=line,
                 )
             if action == "remove":
                 continue
@@ -194,5 +196,6 @@ def _carriers_cell(cell: str, path: Path, row_number: int) -> int:
         value = math.nan
     if not math.isfinite(value) or value != int(value) or value < 1:
         raise PlanError(f"carriers '{cell}' must be a whole number of at least 1",
-                        file=str(path), row=row_number, column="carriers")
+                        file=str(path), row=row_number, column="carriers",
+                        line=row_number + 1)
     return int(value)

@@ -65,7 +65,7 @@ class UnreachableHamlet:
     reaching_operators
         Operators that can cover it from some usable site.
     nearest_site
-        Nearest site of any status, operator or lock (``None``: no sites).
+        Nearest site some operator may use (``None``: no such site).
     distance_km
         Great-circle distance to it.
     operator
@@ -77,6 +77,9 @@ class UnreachableHamlet:
     blocked_sites
         Sites within radio reach that may not be used (locked out, or the
         reaching operators not allowed there).
+    nearer_unusable
+        The nearest site of all when no operator may use it, with why
+        (e.g. ``"S00012 at 1.2 km, locked out"``); empty otherwise.
     """
 
     id: str
@@ -91,13 +94,18 @@ class UnreachableHamlet:
     radius_km: float | None = None
     area_type: str = "rural"
     blocked_sites: tuple[str, ...] = ()
+    nearer_unusable: str = ""
 
     def describe(self) -> str:
         """One phrase, e.g. ``H9 (Xóm Xa): nearest site C2 at 14.3 km, path loss ...``."""
         label = f"{self.id} ({self.name})" if self.name else self.id
         if self.nearest_site is None:
-            return f"{label}: the scenario has no sites"
-        text = f"{label}: nearest site {self.nearest_site} at {self.distance_km:.1f} km"
+            text = f"{label}: no site any operator may use" if self.nearer_unusable else (
+                f"{label}: the scenario has no sites")
+            if self.nearer_unusable:
+                text += f" (nearest site {self.nearer_unusable})"
+            return text
+        text = f"{label}: nearest usable site {self.nearest_site} at {self.distance_km:.1f} km"
         if self.path_loss_db is not None and self.limit_db is not None:
             sign = ">" if self.path_loss_db > self.limit_db else "<="
             text += (f", path loss {self.path_loss_db:.1f} dB {sign} {self.limit_db:g} dB "
@@ -106,6 +114,8 @@ class UnreachableHamlet:
             where = "beyond" if self.distance_km > self.radius_km else "within"
             text += (f", {where} the {self.radius_km:g} km {self.area_type.replace('_', ' ')} "
                      f"radius of {self.operator}")
+        if self.nearer_unusable:
+            text += f" (nearer: site {self.nearer_unusable})"
         if self.blocked_sites:
             text += (f"; in reach only of unusable site(s) {', '.join(self.blocked_sites)} "
                      "(locked out or operator not allowed)")
@@ -351,14 +361,31 @@ def _describe_unreachable(
                               int(reach[i].sum()), None, math.inf, None)
             for i in hamlets
         )
-    tree = cKDTree(_unit_vectors(s.lon, s.lat))
-    _, nearest = tree.query(_unit_vectors(h.lon[hamlets], h.lat[hamlets]))
+    points = _unit_vectors(h.lon[hamlets], h.lat[hamlets])
+    _, nearest_any = cKDTree(_unit_vectors(s.lon, s.lat)).query(points)
+    open_sites = np.flatnonzero(usable.any(axis=1))
+    if open_sites.size:
+        _, at = cKDTree(_unit_vectors(s.lon[open_sites], s.lat[open_sites])).query(points)
+        nearest = open_sites[np.atleast_1d(at)]
+    else:
+        nearest = np.full(len(hamlets), -1)
     # Rows of the listed hamlets only: which unusable columns would reach them.
     rows = coverage.matrix[hamlets, :].tocsr()
     unusable_cols = ~usable.ravel()
     out = []
-    for row, (i, j) in enumerate(zip(hamlets, nearest, strict=True)):
-        j = int(j)
+    for row, (i, j, any_j) in enumerate(zip(hamlets, nearest, np.atleast_1d(nearest_any),
+                                            strict=True)):
+        j, any_j = int(j), int(any_j)
+        nearer = ""
+        if j < 0 or any_j != j and not usable[any_j].any():
+            why = "locked out" if s.locked[any_j] == LOCK_OUT else "no operator may use it"
+            d_any = float(haversine_km(s.lon[any_j], s.lat[any_j], h.lon[i], h.lat[i]))
+            nearer = f"{s.ids[any_j]} at {d_any:.1f} km, {why}"
+        if j < 0:
+            out.append(UnreachableHamlet(
+                h.ids[i], h.name[i], int(h.min_operators[i]), int(reach[i].sum()), None,
+                math.inf, None, nearer_unusable=nearer))
+            continue
         d = float(haversine_km(s.lon[j], s.lat[j], h.lon[i], h.lat[i]))
         area = int(h.area_type[i])
         best_op, loss, limit, radius = None, None, None, None
@@ -384,7 +411,7 @@ def _describe_unreachable(
             id=h.ids[i], name=h.name[i], need=int(h.min_operators[i]),
             reaching_operators=int(reach[i].sum()), nearest_site=s.ids[j], distance_km=d,
             operator=best_op, path_loss_db=loss, limit_db=limit, radius_km=radius,
-            area_type=AREA_TYPES[area], blocked_sites=blocked,
+            area_type=AREA_TYPES[area], blocked_sites=blocked, nearer_unusable=nearer,
         ))
     return tuple(out)
 
@@ -497,7 +524,7 @@ def unreachable_hamlets(
     reason = (
         f"{unreachable.size} hamlet(s) cannot meet their coverage rule from any usable "
         "site: " + "; ".join(u.describe() for u in described)
-        + (f"; and {more} more" if more > 0 else "")
+        + (f"; and {more} more (btsopt validate --all names them)" if more > 0 else "")
     )
     return unreachable, True, described, reason
 

@@ -63,7 +63,16 @@ class Result:
         return self.status in (OPTIMAL, FEASIBLE) and self.plan is not None
 
     def summary(self) -> dict[str, Any]:
-        """The keys of ``summary.json`` (scenario format), JSON-ready."""
+        """The keys of ``summary.json`` (scenario format), JSON-ready.
+
+        ``gap`` is a fraction, ``(objective - lower_bound) / objective``
+        (0.001 = 0.1%; people see it as a percentage on the console and in
+        the reports), and so are ``shared_site_ratio`` and
+        ``hamlet_coverage``. ``status`` ``optimal`` means proven within the
+        stopping gap of :class:`~btsopt.SolveParams` (0.1% by default), not
+        necessarily the exact optimum; money is NPV in the scenario's
+        currency; non-finite values are ``null``.
+        """
         ev = self.evaluation
         out: dict[str, Any] = {
             "status": self.status,

@@ -51,12 +51,15 @@ def test_evaluate_plan_json_agrees_with_solve(tmp_path: Path, capsys) -> None:
     assert report["operators"]["beta"]["rent_received"] == pytest.approx(90 * 6.7100814, rel=1e-6)
 
 
-def test_refuses_a_non_empty_out_without_force(tmp_path: Path, capsys) -> None:
+def test_refuses_a_folder_with_foreign_files_with_exit_3(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine", encoding="utf-8")
-    assert main(["solve", str(TINY), "--out", str(out)]) == 2
-    assert "not empty" in capsys.readouterr().err
+    assert main(["solve", str(TINY), "--out", str(out)]) == 3  # an output problem
+    err = capsys.readouterr().err
+    assert "keep.txt" in err and "did not write" in err and "--force" in err
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert main(["solve", str(TINY), "--out", str(out), "--force", "--quiet"]) == 0
     assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"
 
 
@@ -80,7 +83,8 @@ def test_bad_input_exits_2_without_traceback(tiny_copy: Path, capsys) -> None:
     tenancies.write_text("site_id,operator_id\nE1,gamma\n", encoding="utf-8")
     assert main(["validate", str(tiny_copy)]) == 2
     err = capsys.readouterr().err
-    assert "tenancies.csv" in err and "row 1" in err and "operator_id" in err
+    # The line as an editor shows it: the header is line 1, the first data row line 2.
+    assert "tenancies.csv" in err and "line 2" in err and "operator_id" in err
     assert "Traceback" not in err
 
 

@@ -59,7 +59,7 @@ def test_far_hamlet_fixed_radius_names_nearest_site_and_radius(tmp_path):
     assert far.distance_km == pytest.approx(144.6, abs=0.5)
     assert far.radius_km == 2.5
     message = diag.message
-    assert "H9 (Xóm Xa): nearest site C2 at" in message
+    assert "H9 (Xóm Xa): nearest usable site C2 at" in message
     assert "beyond the 2.5 km rural radius of alpha" in message
     # The remaining hamlets are feasible: no other reason is invented.
     assert len(diag.reasons) == 1

@@ -33,7 +33,7 @@ from btsopt.bench.runner import (
     write_csv,
     write_json,
 )
-from btsopt.cli.common import parse_params
+from btsopt.cli.common import at_least_one, parse_gap, parse_params, positive_seconds
 from btsopt.errors import ScenarioError
 from btsopt.solve import DEFAULT_BACKEND
 
@@ -67,6 +67,8 @@ def _command(args: argparse.Namespace) -> str:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.list:
+        if args.instances:
+            raise ScenarioError("--list runs nothing: drop the instances, or drop --list")
         for name, members in instance_sets().items():
             print(f"{name:<10} {' '.join(members) if members else '(none here)'}")
         print(f"solvers    {' '.join(available_solvers())}")
@@ -78,8 +80,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     solvers = _split(args.solver) or [_default_solver()]
     seeds = [int(s) for s in _split(args.seeds)] or [0]
     settings = load_settings(args.settings, parse_params(args.param))
-    if not args.time_limit > 0:
-        raise ScenarioError("--time-limit must be positive")
+    if args.scheduler and args.workers != 1:
+        raise ScenarioError("--workers: the Dask scheduler decides how many runs go at once; "
+                            "give each Dask worker that many threads instead")
     tasks = make_tasks(instances, solvers, settings, seeds, args.time_limit,
                        threads=args.threads, gap=args.gap)
 
@@ -133,42 +136,66 @@ def add_parsers(subparsers) -> None:
         "bench", help="benchmark solvers on instances (each run in a fresh process)",
         description="Run instances x solvers x settings x seeds, one fresh process per run, "
                     "and report status, objective, bound, gaps, time and peak memory.",
+        epilog="Gaps are fractions in the CSV and JSON (0.001 = 0.1%) and percentages in the "
+               "table. See benchmarks/README.md. Exit status: 0 the sweep ran (failed runs "
+               "are rows with status error or killed), 2 bad input.",
     )
     p.add_argument("instances", nargs="*", metavar="INSTANCE",
                    help="file (scenario TOML or OR-Library), family (M-brownfield), set "
-                        "(S, M, L, XL, families, scp, scp4 .. scpd, tiny) or scp name")
+                        "(S, M, L, XL, families, scp, scp4 .. scpd, tiny) or scp name "
+                        "(default: none; --list shows them)")
     p.add_argument("--solver", "-s", action="append", default=[],
-                   help="btsopt:<backend> (btsopt:highs, btsopt:scip, btsopt:cpsat, ...), "
-                        "plain-highs or plain-cpsat; repeatable or comma-separated "
-                        "(default: btsopt with its default backend)")
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds per run (default 60)")
+                   help="btsopt:<backend> (btsopt:core, btsopt:highs, btsopt:scip, "
+                        "btsopt:cpsat), plain-highs or plain-cpsat; repeatable or "
+                        f"comma-separated (default: btsopt:{DEFAULT_BACKEND})")
+    p.add_argument("--time-limit", type=positive_seconds, default=60.0, metavar="S",
+                   help="seconds per run (default: %(default)g; solve's default is 180)")
     p.add_argument("--seeds", action="append", default=[], metavar="N[,N...]",
-                   help="solver seeds (default 0)")
+                   help="solver seeds, repeatable or comma-separated (default: 0)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="backend option handed to every run (SolveParams.options)")
+                   help="backend option handed to every run (SolveParams.options), "
+                        "repeatable (default: none)")
     p.add_argument("--settings", metavar="FILE",
-                   help="TOML file of named settings tables; a [NAME.core] sub-table holds the "
-                        "core's settings (see btsopt settings)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="solver threads per run (default 1, for clean timings)")
-    p.add_argument("--gap", type=float, default=1e-4, help="relative gap to stop at")
-    p.add_argument("--workers", type=int, default=1,
-                   help="runs at once on this machine (default 1, for clean timings)")
+                   help="TOML file of named settings tables, one sweep per table; a "
+                        "[NAME.core] sub-table holds the core's settings (see btsopt settings) "
+                        "(default: none, each solver's defaults)")
+    p.add_argument("--threads", type=at_least_one, default=1, metavar="N",
+                   help="solver threads per run (default: %(default)s, for clean timings; "
+                        "solve's default is 2)")
+    p.add_argument("--gap", type=parse_gap, default=1e-4, metavar="G",
+                   help="stopping gap for every solver alike, a fraction or a percentage "
+                        "(default: 0.0001 = 0.01%%, tighter than solve's 0.1%% so that "
+                        "solvers are compared near a full proof)")
+    p.add_argument("--workers", type=at_least_one, default=1, metavar="N",
+                   help="runs at once on this machine (default: %(default)s, for clean "
+                        "timings; not used with --scheduler)")
     p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on a Dask distributed scheduler, e.g. tcp://host:8786")
-    p.add_argument("--csv", metavar="OUT.csv", help="write one row per run")
-    p.add_argument("--json", metavar="OUT.json", help="write runs, summary and machine facts")
-    p.add_argument("--plot", metavar="OUT.png", help="write a performance profile")
+                   help="run on a Dask distributed scheduler, e.g. tcp://host:8786 "
+                        "(default: none, local processes)")
+    p.add_argument("--csv", metavar="OUT.csv", help="write one row per run (default: none)")
+    p.add_argument("--json", metavar="OUT.json",
+                   help="write runs, summary and machine facts (default: none)")
+    p.add_argument("--plot", metavar="OUT.png",
+                   help="write a performance profile (default: none)")
     p.add_argument("--best-known", metavar="FILE",
-                   help="CSV instance,optimum (default benchmarks/best_known.csv)")
-    p.add_argument("--list", action="store_true", help="list instance sets and solvers")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only the averages")
+                   help="CSV instance,optimum (default: benchmarks/best_known.csv)")
+    p.add_argument("--list", action="store_true",
+                   help="list instance sets and solvers, and run nothing (default: off)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print only the averages, not one row per run (default: off)")
     p.set_defaults(func=cmd_bench)
 
-    p = subparsers.add_parser("bench-plot", help="performance profile of bench CSV files")
+    p = subparsers.add_parser(
+        "bench-plot", help="performance profile of bench CSV files",
+        description="Draw the performance profile (share of instances solved within a time, "
+                    "per solver) of one or more CSV files written by btsopt bench --csv.",
+        epilog="Exit status: 0 written, 2 bad input.",
+    )
     p.add_argument("csv", nargs="+", metavar="CSV[#SOLVER,...]",
-                   help="CSV file(s) written by btsopt bench --csv; '#solvers' keeps only those")
-    p.add_argument("out", help="PNG file")
+                   help="CSV file(s) written by btsopt bench --csv; '#solvers' keeps only those "
+                        "(default: every solver in the file)")
+    p.add_argument("out", help="the PNG file to write (no default)")
     p.add_argument("--gaps", action="append", default=[], metavar="G[,G...]",
-                   help="gap thresholds, one panel each (default 0.0001,0.01,0.05)")
+                   help="gap thresholds as fractions, one panel each (default: "
+                        + ",".join(f"{g:g}" for g in DEFAULT_THRESHOLDS) + ")")
     p.set_defaults(func=cmd_bench_plot)

@@ -13,24 +13,44 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from btsopt.cli.common import EXIT_NO_PLAN, EXIT_OK, read_scenario_warned, to_json
+from btsopt.cli.common import (
+    EXIT_NO_PLAN,
+    EXIT_NOT_ADMISSIBLE,
+    EXIT_OK,
+    GAP_VOCABULARY,
+    at_least_one,
+    parse_gap,
+    positive_seconds,
+    read_scenario_warned,
+    to_json,
+)
 from btsopt.errors import ScenarioError
 from btsopt.evaluation import evaluate
 from btsopt.outputs import atomic_write_text, render_html
 from btsopt.proposals.frontier import frontier, highest_reachable_ratio
 from btsopt.proposals.pricing import compare_with_optimal
-from btsopt.proposals.proposal import evaluate_proposal, format_proposal_text, read_proposal
+from btsopt.proposals.proposal import (
+    LIST_LIMIT,
+    evaluate_proposal,
+    format_proposal_text,
+    read_proposal,
+)
 from btsopt.radio import compute_coverage
-from btsopt.solve import SolveParams
+from btsopt.solve import BACKENDS, SolveParams
+
+DEFAULT_POINTS = 10
+"""Ratios of a frontier when ``--ratios`` is not given."""
 
 
-def _params(args: argparse.Namespace):
+COMPARE_BACKEND = "highs"
+"""Default backend of ``frontier`` and ``evaluate --against-optimal`` (solve's is ``core``);
+each help text says so where the default shows."""
+
+
+def _params(args: argparse.Namespace) -> SolveParams:
     try:
-        return SolveParams(
-            time_limit=float(args.time_limit),
-            backend=getattr(args, "backend", None) or "highs",
-            workers=int(getattr(args, "workers", None) or 2),
-        )
+        return SolveParams(time_limit=float(args.time_limit), backend=args.backend,
+                           workers=int(args.workers), gap=float(args.gap))
     except ValueError as exc:
         raise ScenarioError(str(exc), column="--time-limit") from None
 
@@ -61,7 +81,8 @@ def run_proposal_command(data, args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        0 once evaluated, violations or not.
+        1 when the proposal breaks a rule (not admissible), else 0, even when
+        province-wide targets are not met (they are listed apart).
     """
     operator = getattr(args, "operator", None)
     if operator is not None and operator not in data.operator_ids:
@@ -83,15 +104,16 @@ def run_proposal_command(data, args: argparse.Namespace) -> int:
                 payload["against_optimal"]["operator_costs"] = _operator_costs(comparison,
                                                                                operator)
         print(to_json(payload))
-        return EXIT_OK
-    print(format_proposal_text(data, evaluation, operator))
+        return EXIT_NOT_ADMISSIBLE if evaluation.rule_breaches else EXIT_OK
+    limit = None if args.all else LIST_LIMIT
+    print(format_proposal_text(data, evaluation, operator, limit=limit))
     if comparison is not None:
-        print(comparison.format_text(data.currency))
+        print(comparison.format_text(data.currency, limit=limit))
         if operator is not None:
             costs = _operator_costs(comparison, operator)
             print(f"  {operator}'s own NPV (cost + rent paid - rent received): " + ", ".join(
                 f"{name} {row['npv']:,.1f}" for name, row in costs.items()))
-    return EXIT_OK
+    return EXIT_NOT_ADMISSIBLE if evaluation.rule_breaches else EXIT_OK
 
 
 def _parse_ratios(text: str) -> list[float]:
@@ -115,8 +137,9 @@ def _parse_ratios(text: str) -> list[float]:
 def cmd_frontier(args: argparse.Namespace) -> int:
     """``btsopt frontier SCENARIO ...``: table on stdout, CSV, PNG and plans in ``--out``."""
     ratios = _parse_ratios(args.ratios) if args.ratios else None
-    if args.points < 1:
-        raise ScenarioError("must be at least 1", column="--points")
+    if args.ratios and args.points is not None:
+        raise ScenarioError("--points is for an even spread; --ratios names the points "
+                            "itself: give one of them", column="--points")
     data = read_scenario_warned(args.scenario)
     out = Path(args.out)
     if out.resolve() == Path(args.scenario).resolve().parent:
@@ -134,7 +157,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         print(f"  target {point.target:.2%}: {point.status}, {point.wall_time:.1f} s",
               file=sys.stderr)
 
-    result = frontier(data, ratios, args.points, params, coverage=coverage,
+    points = DEFAULT_POINTS if args.points is None else args.points
+    result = frontier(data, ratios, points, params, coverage=coverage,
                       marginal=args.marginal, reachable=reachable, progress=progress)
     print(f"frontier of {data.name}: today's ratio {result.today:.2%}, target "
           f"{result.target:.0%}, money in {data.currency}, {result.wall_time:.1f} s")
@@ -178,17 +202,32 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "frontier", help="cheapest plan per shared-site ratio (cost of sharing)",
         description="Cheapest plan for each shared-site ratio from today's up to the highest "
                     "reachable one (or --ratios), with proven gaps; writes frontier.csv, "
-                    "frontier.png (Plan 137 target marked), frontier.json and plans/ to --out.",
+                    "frontier.png (Plan 137 target marked), frontier.json, report.html and "
+                    "plans/ to --out.",
+        epilog=f"{GAP_VOCABULARY} Exit status: 0 at least one point has a plan, 1 none has, "
+               "2 bad input, 3 an output cannot be written.",
     )
-    p.add_argument("scenario")
-    p.add_argument("--ratios", help="comma-separated targets, e.g. 0.1,0.2,0.3 (or 30%%)")
-    p.add_argument("--points", type=int, default=10,
-                   help="number of points when --ratios is not given (default 10)")
-    p.add_argument("--out", default="frontier", help="output folder (default: frontier)")
-    p.add_argument("--time-limit", type=float, default=60.0,
-                   help="seconds per point (default 60)")
+    p.add_argument("scenario", help="the scenario's TOML file")
+    p.add_argument("--ratios", metavar="R[,R...]",
+                   help="the shared-site ratios to solve, comma-separated, as fractions or "
+                        "percentages: 0.1,0.2,0.3 or 10%%,20%%,30%% (default: --points "
+                        "ratios from today's up to the highest reachable)")
+    p.add_argument("--points", type=at_least_one, default=None, metavar="N",
+                   help=f"how many evenly spread ratios when --ratios is not given "
+                        f"(default: {DEFAULT_POINTS})")
+    p.add_argument("--out", default="frontier", metavar="DIR",
+                   help="output folder, created when missing (default: frontier)")
+    p.add_argument("--time-limit", type=positive_seconds, default=60.0, metavar="S",
+                   help="seconds for each point's solve (default: %(default)g per point; "
+                        "solve's default is 180 for its one solve)")
+    p.add_argument("--gap", type=parse_gap, default=SolveParams.gap, metavar="G",
+                   help="stopping gap of each point's solve, a fraction or a percentage "
+                        "(default: 0.001 = 0.1%%, as in solve)")
     p.add_argument("--marginal", action="store_true",
-                   help="also price one more shared site at each point")
-    p.add_argument("--backend", default="highs", help="highs (default), scip or cpsat")
-    p.add_argument("--workers", type=int, default=2)
+                   help="also price one more shared site at each point (default: off)")
+    p.add_argument("--backend", choices=tuple(BACKENDS), default=COMPARE_BACKEND,
+                   help="solver for the points (default: %(default)s; solve's default is "
+                        "core)")
+    p.add_argument("--workers", type=at_least_one, default=2, metavar="N",
+                   help="threads for the solver (default: %(default)s)")
     p.set_defaults(func=cmd_frontier)

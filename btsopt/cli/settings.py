@@ -25,7 +25,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "settings", help="print the core's settings as a TOML file to copy and edit",
         description="Print every setting of the solver core with its default, the reason for "
                     "it and its range, as TOML that `btsopt solve --settings FILE` reads "
-                    "back. A phase is switched off with `enabled = false` in its table.")
+                    "back. A phase is switched off with `enabled = false` in its table.",
+        epilog="Exit status: 0 printed, 2 a bad settings file (unknown key or bad value).")
     p.add_argument("--check", metavar="FILE",
                    help="read FILE (unknown keys and bad values are errors) and print the "
                         "full settings it gives (default: print the defaults)")

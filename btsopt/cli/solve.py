@@ -12,18 +12,27 @@ from btsopt.cli.common import (
     EXIT_NO_PLAN,
     EXIT_OK,
     EXIT_OUTPUT,
+    EXIT_STATUS_HELP,
+    GAP_VOCABULARY,
+    at_least_one,
     fmt,
+    parse_gap,
     parse_params,
+    positive_seconds,
     read_scenario_warned,
+    refuse_ignored,
 )
-from btsopt.cli.proposals import run_proposal_command
+from btsopt.cli.proposals import COMPARE_BACKEND, run_proposal_command
 from btsopt.diagnose import explain_infeasibility
 from btsopt.errors import OutputError, ScenarioError
-from btsopt.evaluation import evaluate
+from btsopt.evaluation import THIRD_PARTY, evaluate
 from btsopt.outputs import (
+    OUTPUT_MARKER,
     Checkpoint,
     atomic_write_text,
     default_checkpoint_period,
+    earlier_outputs,
+    foreign_files,
     prepare_out_dir,
     render_html,
     write_plan_elsewhere,
@@ -31,12 +40,17 @@ from btsopt.outputs import (
     write_result_to_streams,
 )
 from btsopt.plan import Plan, read_plan_csv
+from btsopt.precheck import MAX_LISTED, precheck, unreachable_hamlets
 from btsopt.progress import stop_on_signals, terminal_progress
+from btsopt.proposals.proposal import cut_list
 from btsopt.radio import compute_coverage
 from btsopt.resources import check_resources
-from btsopt.solve import SolveParams, solve
+from btsopt.solve import BACKENDS, DEFAULT_BACKEND, SolveParams, solve
 from btsopt.solvers.core import CoreSettings
 from btsopt.solvers.repair import repair_plan
+
+DEFAULT_TIME_LIMIT = SolveParams.time_limit
+DEFAULT_GAP = SolveParams.gap
 
 
 def _result_row(name: str, result) -> str:
@@ -55,21 +69,45 @@ RESULT_HEADER = (
 )
 
 
+def check_out_folder(out: Path, scenario: Path, *, force: bool) -> None:
+    """Refuse an ``--out`` that solve must not write into (:class:`OutputError`, exit 3).
+
+    A new or empty folder is fine, and so is one that holds only btsopt's own
+    earlier outputs (the files its :data:`~btsopt.outputs.OUTPUT_MARKER` lists):
+    they are replaced once the new plan is written (earlier files this run does
+    not write are removed), so the same command can run again. A folder with other
+    files is refused unless ``force``; the scenario's own folder, a folder
+    holding a scenario and a file are always refused (inputs are never
+    overwritten).
+    """
+    if out.exists() and not out.is_dir():
+        raise OutputError("--out names a file, not a folder; choose a folder (it is created "
+                          "when missing)", file=str(out))
+    if out.resolve() == scenario.resolve().parent:
+        raise OutputError("--out must not be the scenario's own folder (inputs are never "
+                          "overwritten); choose another folder", file=str(out))
+    if (out / "scenario.toml").exists():
+        raise OutputError("--out holds a scenario (scenario.toml); outputs never overwrite "
+                          "inputs: choose another folder", file=str(out))
+    foreign = foreign_files(out)
+    if foreign and not force:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5
+                                          else "")
+        raise OutputError(f"the folder holds files btsopt did not write ({shown}); choose a new "
+                          "or empty folder, or add --force to write beside them", file=str(out))
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     """``btsopt solve SCENARIO --out DIR ...``."""
     data = read_scenario_warned(args.scenario)
     out = None if args.out == "-" else Path(args.out)
+    previous = []
     if out is not None:
-        scenario_dir = Path(args.scenario).resolve().parent
-        if out.resolve() == scenario_dir:
-            raise ScenarioError("--out must not be the scenario's own folder (inputs are never "
-                                "overwritten)", file=str(out))
-        if (out / "scenario.toml").exists():
-            raise ScenarioError("--out holds a scenario; outputs never overwrite inputs",
-                                file=str(out))
-        if out.is_dir() and any(out.iterdir()) and not args.force:
-            raise ScenarioError("output folder is not empty (use --force to overwrite)",
-                                file=str(out))
+        check_out_folder(out, Path(args.scenario), force=args.force)
+        previous = earlier_outputs(out)
+    if args.settings and args.backend != "core":
+        raise ScenarioError(f"--settings: the core's settings do nothing with --backend "
+                            f"{args.backend}; drop --settings or use --backend core")
     core = CoreSettings.from_toml(Path(args.settings)) if args.settings else CoreSettings()
     try:
         params = SolveParams(
@@ -89,7 +127,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
                   "no checkpoints", file=sys.stderr)
         period = 0.0
     if out is not None:
-        prepare_out_dir(out)  # a file, no permission: exit 3 now, not after the solve
+        prepare_out_dir(out)  # no permission: exit 3 now, not after the solve
     check_resources(data)  # fail early with an estimate, not an out-of-memory kill
     coverage = compute_coverage(data)
     start = _start_plan(args.start, data, coverage) if args.start else None
@@ -108,7 +146,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             progress.close()
         if checkpoint is not None and checkpoint.error is not None:
             print(f"warning: checkpoint not written: {checkpoint.error}", file=sys.stderr)
-        return _write_solved(data, result, out)
+        return _write_solved(data, result, out, previous, params)
 
 
 def _solve(data, params, coverage, start, progress, time_limit: float):
@@ -135,7 +173,7 @@ def _start_plan(path: str, data, coverage) -> Plan:
     return repair.plan
 
 
-def _write_solved(data, result, out: Path | None) -> int:
+def _write_solved(data, result, out: Path | None, previous: list[Path], params) -> int:
     """Write the result (``None``: plan to standard output, everything else to
     standard error); on an output failure, one line and exit status 3, after
     saving a solved plan elsewhere if possible."""
@@ -144,7 +182,10 @@ def _write_solved(data, result, out: Path | None) -> int:
         if out is None:
             write_result_to_streams(data, result, sys.stdout, sys.stderr)
         else:
-            write_result(data, result, out)
+            written = write_result(data, result, out)
+            for path in set(previous) - set(written):
+                if path.name != OUTPUT_MARKER:
+                    path.unlink(missing_ok=True)  # an earlier run's file this run did not write
     except OutputError as exc:
         rescue = write_plan_elsewhere(data, result)
         where = (f"; the plan was saved in {rescue}" if rescue is not None
@@ -156,7 +197,37 @@ def _write_solved(data, result, out: Path | None) -> int:
     print(_result_row(data.name, result), file=table)
     if result.message:
         print(result.message, file=sys.stderr)
+    where = "standard output" if out is None else out
+    if result.status == "optimal" and params.gap > 0:
+        print(f"optimal: proven within the stopping gap of {params.gap:.2%} (--gap); the gap "
+              "column is this plan's proven distance from the optimum (--gap 0 for the exact "
+              f"optimum); outputs in {where}", file=sys.stderr)
+    elif result.is_feasible():
+        print(f"outputs in {where}", file=sys.stderr)
     return EXIT_OK if result.is_feasible() else EXIT_NO_PLAN
+
+
+THIRD_PARTY_LABEL = "tower companies"
+"""How the owners of sites that are not operators (``third_party`` in JSON) are named."""
+
+
+def operator_table(payload: dict, with_total: bool = True) -> str:
+    """Per-operator costs and rents (NPV), the tower companies' row, and their total.
+
+    ``cost`` of the rows adds up to the system cost (rents move money between
+    parties and cancel out); ``payload`` is :meth:`Evaluation.to_dict`'s.
+    """
+    rows = list(payload["operators"].items())
+    if with_total:
+        rows.append((THIRD_PARTY_LABEL, payload[THIRD_PARTY]))
+    lines = [f"  {'party':<18}{'cost':>16}{'rent paid':>14}{'rent received':>15}"]
+    for name, row in rows:
+        lines.append(f"  {name:<18}{row['cost']:>16,.1f}{row['rent_paid']:>14,.1f}"
+                     f"{row['rent_received']:>15,.1f}")
+    if with_total:
+        lines.append(f"  {'total':<18}{sum(r['cost'] for _, r in rows):>16,.1f}"
+                     f"{'':>14}{'':>15}  (= system cost; rents cancel out)")
+    return "\n".join(lines)
 
 
 def _print_evaluation(data, evaluation, as_json: bool, operator: str | None) -> None:
@@ -175,9 +246,7 @@ def _print_evaluation(data, evaluation, as_json: bool, operator: str | None) -> 
           f"({payload['shared_sites']} of {payload['active_sites']} active sites; "
           f"target {data.targets.shared_site_ratio:.0%})")
     print(f"system cost (NPV)  {payload['system_cost']:,.1f} {data.currency}")
-    for op_id, row in payload["operators"].items():
-        print(f"  {op_id:<16} cost {row['cost']:>14,.1f}  rent paid {row['rent_paid']:>12,.1f}"
-              f"  received {row['rent_received']:>12,.1f}")
+    print(operator_table(payload, operator is None))
     if payload["violations"]:
         print("violations:")
         for violation in payload["violations"]:
@@ -188,6 +257,16 @@ def _print_evaluation(data, evaluation, as_json: bool, operator: str | None) -> 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``btsopt evaluate SCENARIO --plan PLAN.csv | --proposal P.csv ...``."""
+    comparing = {"time_limit": 60.0, "backend": COMPARE_BACKEND, "workers": 2,
+                 "gap": DEFAULT_GAP}
+    if args.plan:
+        refuse_ignored(args, {"against_optimal": False, "all": False, **comparing},
+                       "used only with --proposal (a plan is scored as it is)")
+    elif not args.against_optimal:
+        refuse_ignored(args, comparing, "used only with --against-optimal")
+    if args.json and args.all:
+        print("warning: --all changes nothing with --json (JSON lists everything)",
+              file=sys.stderr)
     data = read_scenario_warned(args.scenario)
     if not args.plan:
         return run_proposal_command(data, args)
@@ -200,15 +279,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``btsopt validate SCENARIO``."""
+    """``btsopt validate SCENARIO``: the files, then the checks ``solve`` makes before searching.
+
+    Exit 0 when nothing rules a plan out (only a solve can prove one exists),
+    1 when a search-free check already shows that no plan can meet the targets
+    (as ``solve`` would), 2 on bad input.
+    """
     data = read_scenario_warned(args.scenario)
     coverage = compute_coverage(data)
-    reachable = coverage.reachable()
-    unreachable = int((reachable < data.hamlets.min_operators).sum())
+    diagnosis = precheck(data, coverage)
+    unreachable, _, described, _ = unreachable_hamlets(data, coverage)
     baseline = evaluate(data, Plan.existing(data))
-    print(f"ok: {data.describe()}")
+    verdict = "no plan possible" if diagnosis.reasons else "ok"
+    print(f"{verdict}: {data.describe()}")
     print(f"coverage pairs within reach: {coverage.matrix.nnz:,}")
-    print(f"hamlets no site can serve as required: {unreachable}")
+    names = cut_list([data.hamlets.ids[i] for i in unreachable], None if args.all else MAX_LISTED)
+    print(f"hamlets no usable site can serve as their rule asks: {unreachable.size}"
+          + (f" ({names})" if unreachable.size else ""))
     print(f"baseline (existing network): coverage {baseline.hamlet_coverage:.2%} "
           f"({baseline.covered_hamlets} of {data.num_hamlets} hamlets), shared-site ratio "
           f"{baseline.shared_site_ratio:.2%} ({baseline.shared_sites} of "
@@ -216,31 +303,63 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"{data.currency}")
     print(f"targets: coverage {data.targets.hamlet_coverage:.0%} ({data.targets.coverage}), "
           f"shared-site ratio {data.targets.shared_site_ratio:.0%} ({data.targets.sharing})")
-    return EXIT_OK
+    if not diagnosis.reasons:
+        print("checks before search: nothing rules out a plan (only `btsopt solve` can prove "
+              "that one exists)")
+        return EXIT_OK
+    print(f"checks before search: no plan can meet the targets, for {len(diagnosis.reasons)} "
+          "reason(s):")
+    for number, reason in enumerate(diagnosis.reasons, 1):
+        print(f"  {number}. {reason}")
+    return EXIT_NO_PLAN
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Add ``solve``, ``evaluate`` and ``validate``."""
-    p = subparsers.add_parser("solve", help="find the least-cost plan meeting the targets")
-    p.add_argument("scenario")
-    p.add_argument("--out", default="out",
-                   help="output folder (default: out); '-' prints plan.csv to standard output "
-                        "and summary.json to standard error")
-    p.add_argument("--time-limit", type=float, default=180.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--backend", default="core", help="core (default), highs, scip or cpsat")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--gap", type=float, default=1e-3,
-                   help="relative gap at which a plan counts as optimal (default 0.001)")
+    p = subparsers.add_parser(
+        "solve", help="find the least-cost plan meeting the targets",
+        description="Find the least-cost plan that meets the scenario's targets, with a proven "
+                    "lower bound, and write plan.csv, summary.json, sites.csv, hamlets.csv, "
+                    "report.md, report.html and GeoJSON into --out. Running the same command "
+                    "again replaces the earlier outputs.",
+        epilog=f"{GAP_VOCABULARY} {EXIT_STATUS_HELP}",
+    )
+    p.add_argument("scenario", help="the scenario's TOML file")
+    p.add_argument("--out", default="out", metavar="DIR",
+                   help="output folder, created when missing; a folder holding only an "
+                        "earlier run's outputs is replaced, one with other files is refused; "
+                        "'-' prints plan.csv to standard output and summary.json to standard "
+                        "error (default: out)")
+    p.add_argument("--time-limit", type=positive_seconds, default=DEFAULT_TIME_LIMIT,
+                   metavar="S",
+                   help="seconds for the whole solve; when they run out the best plan so far "
+                        "is written with its bound (default: %(default)g)")
+    p.add_argument("--seed", type=int, default=0, metavar="N",
+                   help="random seed: the same scenario, seed and settings give the same plan "
+                        "(default: %(default)s)")
+    p.add_argument("--backend", choices=tuple(BACKENDS), default=DEFAULT_BACKEND,
+                   help="solver: core (btsopt's own), highs, scip or cpsat "
+                        "(default: %(default)s)")
+    p.add_argument("--workers", type=at_least_one, default=2, metavar="N",
+                   help="threads for the backend (default: %(default)s)")
+    p.add_argument("--gap", type=parse_gap, default=DEFAULT_GAP, metavar="G",
+                   help="stopping gap: the search stops once the plan is proven within G of "
+                        "the optimum and calls it optimal; a fraction (0.001) or a percentage "
+                        "(0.1%%); 0 asks for the exact optimum (default: 0.001 = 0.1%%)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="backend option, repeatable")
+                   help="backend option handed through unchanged, repeatable (default: none)")
     p.add_argument("--settings", metavar="FILE",
-                   help="TOML file of the core's settings (default: none, the defaults "
-                        "that `btsopt settings` prints)")
-    p.add_argument("--log", action="store_true", help="show the backend's log")
-    p.add_argument("--force", action="store_true", help="write into a non-empty --out")
-    p.add_argument("--quiet", action="store_true", help="no live progress line")
-    p.add_argument("--log-json", metavar="FILE", help="write progress events as JSON lines")
+                   help="TOML file of the core's settings, for --backend core (default: "
+                        "none, the defaults that `btsopt settings` prints)")
+    p.add_argument("--log", action="store_true",
+                   help="show the backend's own log (default: off)")
+    p.add_argument("--force", action="store_true",
+                   help="write into a folder that holds other files too, beside them "
+                        "(default: off)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no live progress line on stderr (default: off)")
+    p.add_argument("--log-json", metavar="FILE",
+                   help="also write the progress events as JSON lines to FILE (default: none)")
     p.add_argument("--checkpoint", type=float, default=None, metavar="SECONDS",
                    help="write the best plan so far (plan.csv, summary.json) into --out every "
                         "SECONDS while solving; 0 turns it off (default: 60 when --time-limit "
@@ -250,18 +369,63 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                         "outcome), repaired where it breaks the rules (default: none)")
     p.set_defaults(func=cmd_solve)
 
-    p = subparsers.add_parser("evaluate", help="score a plan or a proposal without solving")
-    p.add_argument("scenario")
+    p = subparsers.add_parser(
+        "evaluate", help="score a plan or a proposal without solving",
+        description="Score a plan (the outcome tenancies) or a proposal (changes against "
+                    "today's network) with the independent evaluator, without solving.",
+        epilog="A proposal is 'not admissible' when it breaks a rule through its own rows "
+               "(tenant limits, allowed operators, locks, relocation, decommissioning, "
+               "hamlets losing coverage): exit 1. Province-wide targets the outcome does not "
+               "reach (coverage, shared-site ratio, budget) are listed apart and leave the "
+               f"exit status 0. {GAP_VOCABULARY} {EXIT_STATUS_HELP}",
+    )
+    p.add_argument("scenario", help="the scenario's TOML file")
     group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--plan")
-    group.add_argument("--proposal")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--operator", help="limit the cost report to one operator")
-    p.add_argument("--against-optimal", action="store_true")
-    p.add_argument("--html", metavar="PATH", help="also write a self-contained HTML report")
-    p.add_argument("--time-limit", type=float, default=60.0)
+    group.add_argument("--plan", metavar="PLAN.csv",
+                       help="a plan: site_id,operator_id[,action] (one of --plan and "
+                            "--proposal is required; default: none)")
+    group.add_argument("--proposal", metavar="PROPOSAL.csv",
+                       help="a proposal: operator_id,site_id,action with action colocate, "
+                            "build or remove (default: none)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object instead of text; ratios and gaps as fractions "
+                        "(default: off)")
+    p.add_argument("--operator", metavar="ID",
+                   help="limit the per-operator report to one operator (default: every "
+                        "operator, and the tower companies)")
+    p.add_argument("--html", metavar="PATH",
+                   help="also write a self-contained HTML report (default: none)")
+    p.add_argument("--all", action="store_true",
+                   help="list every hamlet and change in full instead of the first "
+                        f"{MAX_LISTED} (default: off)")
+    p.add_argument("--against-optimal", action="store_true",
+                   help="proposals only: also solve for the optimum and the proposal's best "
+                        "completion, and compare (default: off)")
+    p.add_argument("--time-limit", type=positive_seconds, default=60.0, metavar="S",
+                   help="with --against-optimal: seconds for each of its solves (default: "
+                        "%(default)g; solve's default is 180 for one solve)")
+    p.add_argument("--backend", choices=tuple(BACKENDS), default=COMPARE_BACKEND,
+                   help="with --against-optimal: the solver (default: %(default)s, as in "
+                        "frontier; solve's default is core)")
+    p.add_argument("--workers", type=at_least_one, default=2, metavar="N",
+                   help="with --against-optimal: threads for the solver (default: "
+                        "%(default)s)")
+    p.add_argument("--gap", type=parse_gap, default=DEFAULT_GAP, metavar="G",
+                   help="with --against-optimal: stopping gap of its solves, a fraction or a "
+                        "percentage (default: 0.001 = 0.1%%, as in solve)")
     p.set_defaults(func=cmd_evaluate)
 
-    p = subparsers.add_parser("validate", help="check a scenario and show its baseline KPIs")
-    p.add_argument("scenario")
+    p = subparsers.add_parser(
+        "validate", help="check a scenario and what rules a plan out before any search",
+        description="Read and check the scenario's files, show its size and today's network, "
+                    "and run the checks solve makes before searching (hamlets no usable site "
+                    "serves, policy conflicts, the ceiling of the shared-site ratio), naming "
+                    "what they find.",
+        epilog="Exit status: 0 nothing rules a plan out (only solve can prove one exists), "
+               "1 no plan can meet the targets (the reasons are listed), 2 bad input.",
+    )
+    p.add_argument("scenario", help="the scenario's TOML file")
+    p.add_argument("--all", action="store_true",
+                   help=f"name every hamlet no usable site serves, not only the first "
+                        f"{MAX_LISTED} (default: off)")
     p.set_defaults(func=cmd_validate)

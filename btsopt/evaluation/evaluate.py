@@ -80,7 +80,8 @@ class Evaluation:
         The same figures for sites owned by non-operators (tower companies):
         their site capex, opex and decommission, and the rent they receive.
     violations
-        Plain-English descriptions of broken rules; empty when admissible.
+        Plain-English descriptions of broken rules and missed targets; empty
+        when admissible.
     operator_ids, hamlet_ids
         Labels of the columns / rows of the arrays above.
     demand
@@ -90,6 +91,9 @@ class Evaluation:
     capacity
         With ``[demand]`` only: carriers, loads and the flow found
         (:class:`~btsopt.evaluation.capacity.CapacityCheck`).
+    target_shortfalls
+        Those of ``violations`` that are province-wide targets missed (hamlet
+        coverage, shared-site ratio, budget) rather than rules a tenancy breaks.
     """
 
     hamlet_coverage: float
@@ -121,6 +125,7 @@ class Evaluation:
     hamlet_ids: tuple[str, ...] = field(default=())
     demand: dict[str, Any] | None = None
     capacity: CapacityCheck | None = None
+    target_shortfalls: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         for name in (
@@ -180,6 +185,7 @@ class Evaluation:
             },
             THIRD_PARTY: {key: float(value) for key, value in self.third_party.items()},
             "violations": list(self.violations),
+            "target_shortfalls": list(self.target_shortfalls),
         } | ({} if self.demand is None else {"demand": self.demand})
 
 
@@ -247,7 +253,9 @@ def _violations(
     x: np.ndarray,
     covered: np.ndarray,
     system_cost: float,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
+    """Every violation, and those among them that are province-wide targets missed
+    (coverage, shared-site ratio, budget) rather than rules a tenancy breaks."""
     sites, ops = data.sites, data.operators
     before = np.asarray(data.tenancies, dtype=bool)
     existing = np.asarray(sites.existing, dtype=bool)
@@ -283,6 +291,7 @@ def _violations(
                 f"existing site {sites.ids[j]} is emptied but decommissioning is not allowed"
             )
 
+    rules = len(messages)
     targets = data.targets
     n = len(covered)
     if targets.coverage_mode == "hard" and n:
@@ -309,6 +318,7 @@ def _violations(
     slack = _BUDGET_RTOL * max(1.0, abs(budget))
     if math.isfinite(budget) and system_cost > budget + slack:
         messages.append(f"system cost {system_cost:.6g} exceeds the budget {budget:.6g}")
+    shortfalls = messages[rules:]
     # Decisions locked in from outside (a proposal): they must hold as given.
     if data.forced_tenancies is not None:
         for j, k in zip(*np.nonzero(np.asarray(data.forced_tenancies, bool) & ~x), strict=True):
@@ -316,7 +326,7 @@ def _violations(
     if data.forbidden_tenancies is not None:
         for j, k in zip(*np.nonzero(np.asarray(data.forbidden_tenancies, bool) & x), strict=True):
             messages.append(f"forbidden tenancy of {ops[k].id} on site {sites.ids[j]} is present")
-    return messages
+    return messages, shortfalls
 
 
 def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
@@ -436,7 +446,7 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
             "npv": float(total + rent_paid - rent_received),
         }
 
-    violations = _violations(data, x, covered, system_cost)
+    violations, shortfalls = _violations(data, x, covered, system_cost)
     if capacity is not None:
         violations += capacity.violations
         if data.demand is not None and data.demand.keep_service:
@@ -470,6 +480,7 @@ def evaluate(data: ProblemData, plan: Plan) -> Evaluation:
         operators={op.id: parties[k] for k, op in enumerate(data.operators)},
         third_party=parties[-1],
         violations=tuple(violations),
+        target_shortfalls=tuple(shortfalls),
         operator_ids=data.operator_ids,
         hamlet_ids=tuple(data.hamlets.ids),
         demand=None if capacity is None else capacity.demand,

@@ -2,7 +2,11 @@
 
 from btsopt.outputs.checkpoint import Checkpoint, default_checkpoint_period
 from btsopt.outputs.files import (
+    OUTPUT_MARKER,
     atomic_write_text,
+    earlier_outputs,
+    foreign_files,
+    mark_outputs,
     prepare_out_dir,
     write_plan_elsewhere,
     write_result,
@@ -27,6 +31,7 @@ from btsopt.outputs.tables import (
 )
 
 __all__ = [
+    "OUTPUT_MARKER",
     "SITE_STATUSES",
     "ChartPoint",
     "Checkpoint",
@@ -36,11 +41,14 @@ __all__ = [
     "build_tables",
     "cost_frame",
     "default_checkpoint_period",
+    "earlier_outputs",
+    "foreign_files",
     "frontier_points",
     "frontier_svg",
     "hamlets_frame",
     "hamlets_geojson",
     "kpi_frame",
+    "mark_outputs",
     "operators_frame",
     "plan_frame",
     "prepare_out_dir",

@@ -32,7 +32,7 @@ import numpy as np
 
 from btsopt.data import ProblemData
 from btsopt.errors import OutputError
-from btsopt.outputs.files import atomic_write_text, plan_csv_text, summary_text
+from btsopt.outputs.files import atomic_write_text, mark_outputs, plan_csv_text, summary_text
 from btsopt.progress import Incumbent, Progress
 from btsopt.result import Result
 from btsopt.solvers.base import FEASIBLE
@@ -132,6 +132,8 @@ class Checkpoint:
             # The summary last: a summary never describes a plan not yet written.
             atomic_write_text(self.out / "plan.csv", plan_csv_text(self.data, plan))
             atomic_write_text(self.out / "summary.json", summary_text(self.data, result, **extra))
+            if not self.written:  # a later run may replace them (see foreign_files)
+                mark_outputs(self.out, ["plan.csv", "summary.json"])
         except OutputError as exc:
             self.error = self.error or exc
             return False

@@ -37,7 +37,11 @@ from btsopt.result import Result
 
 __all__ = [
     "RESCUE_PREFIX",
+    "OUTPUT_MARKER",
     "atomic_write_text",
+    "earlier_outputs",
+    "foreign_files",
+    "mark_outputs",
     "hamlets_frame",
     "plan_csv_text",
     "plan_frame",
@@ -102,13 +106,13 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise OutputError(out, "it is a file, not a folder")
+        raise OutputError("it is a file, not a folder", file=str(out))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError.from_os_error(out, exc) from exc
     if not os.access(out, os.W_OK | os.X_OK):
-        raise OutputError(out, "permission denied")
+        raise OutputError(f"cannot write {out}: permission denied")
     return out
 
 
@@ -127,6 +131,63 @@ def summary_text(data: ProblemData, result: Result, **extra: Any) -> str:
     summary["currency"] = data.currency
     summary.update(extra)
     return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+OUTPUT_MARKER = ".btsopt-outputs"
+"""The file in an output folder that lists, one name a line, what btsopt wrote there.
+
+``btsopt solve`` replaces a folder whose every file is listed (its own earlier
+outputs) and refuses one with other files (see :func:`foreign_files`).
+"""
+
+
+def mark_outputs(out_dir: str | Path, names: Iterable[str]) -> None:
+    """Add ``names`` (files in ``out_dir``) to the folder's :data:`OUTPUT_MARKER`.
+
+    Anything that writes into an output folder beside :func:`write_result`
+    (e.g. a checkpoint) lists its files here, so that a later run may replace
+    them.
+    """
+    out = Path(out_dir)
+    listed = set(_listed(out) or ()) | {Path(name).name for name in names}
+    atomic_write_text(out / OUTPUT_MARKER, "".join(f"{name}\n" for name in sorted(listed)))
+
+
+def _listed(out: Path) -> list[str] | None:
+    try:
+        text = (out / OUTPUT_MARKER).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def earlier_outputs(out_dir: str | Path) -> list[Path]:
+    """The files btsopt wrote in ``out_dir`` before (its marker's list and the marker)."""
+    out = Path(out_dir)
+    listed = _listed(out)
+    if listed is None:
+        return []
+    return [out / name for name in listed if (out / name).is_file()] + [out / OUTPUT_MARKER]
+
+
+def foreign_files(out_dir: str | Path) -> list[str]:
+    """Entries of ``out_dir`` that btsopt did not write there, sorted.
+
+    Empty when the folder does not exist, is empty, or holds only files its
+    :data:`OUTPUT_MARKER` lists (and the leftovers of an interrupted atomic
+    write of one of them, ``.NAME.*``). Without a marker every entry is foreign.
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        return []
+    ours = set(_listed(out) or ())
+    foreign = []
+    for entry in out.iterdir():
+        name = entry.name
+        if name == OUTPUT_MARKER or (name in ours and entry.is_file()):
+            continue
+        if name.startswith(".") and any(name.startswith(f".{own}.") for own in ours):
+            continue
+        foreign.append(name)
+    return sorted(foreign)
 
 
 def _csv_text(frame: pd.DataFrame) -> str:
@@ -160,7 +221,8 @@ def write_result(
         The files written: ``plan.csv``, ``sites.csv``, ``hamlets.csv``,
         ``sites.geojson``, ``hamlets.geojson`` (these five only with a plan),
         ``fibre.geojson`` (with a plan and a ``[network]``), ``summary.json``,
-        ``report.md`` and ``report.html``.
+        ``report.md`` and ``report.html``. They are listed in the folder's
+        :data:`OUTPUT_MARKER`.
 
     Raises
     ------
@@ -202,6 +264,7 @@ def write_result(
     put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     put("report.md", render_report(data, result, fibre=fibre, tables=tables))
     put("report.html", render_html(data, result, frontier=frontier, tables=tables))
+    mark_outputs(out, [path.name for path in written])
     return written
 
 
@@ -238,7 +301,7 @@ def write_plan_elsewhere(data: ProblemData, result: Result) -> Path | None:
         folder = Path(tempfile.mkdtemp(prefix=RESCUE_PREFIX))
         atomic_write_text(folder / "plan.csv", plan_csv_text(data, result.plan))
         atomic_write_text(folder / "summary.json", summary_text(data, result))
-    except OSError:
+    except OSError:  # OutputError too
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
         return None

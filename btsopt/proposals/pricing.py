@@ -34,9 +34,11 @@ from btsopt.evaluation import Evaluation, evaluate
 from btsopt.model import sharing_fraction
 from btsopt.plan import Plan
 from btsopt.proposals.proposal import (
+    LIST_LIMIT,
     Change,
     Proposal,
     ProposalEvaluation,
+    cut_list,
     evaluate_proposal,
 )
 from btsopt.radio import Coverage, compute_coverage
@@ -377,8 +379,8 @@ class Comparison:
             "message": self.message,
         }
 
-    def format_text(self, currency: str = "") -> str:
-        """Readable summary."""
+    def format_text(self, currency: str = "", limit: int | None = LIST_LIMIT) -> str:
+        """Readable summary; lists stop after ``limit`` items (``None``: every one)."""
         opt = self.optimal
         lines = ["", "against the optimum"]
         if opt.is_feasible():
@@ -392,9 +394,8 @@ class Comparison:
                          f"{_gap(self.completion_cost, self.completion_bound):.3%}, "
                          f"{self.completion.wall_time:.1f} s)")
             if self.further:
-                lines.append(f"  further tenancies  {len(self.further)} needed: " + ", ".join(
-                    f"{c.action} {c.operator_id}@{c.site_id}" for c in self.further[:20])
-                    + (" ..." if len(self.further) > 20 else ""))
+                lines.append(f"  further tenancies  {len(self.further)} needed: " + cut_list(
+                    [f"{c.action} {c.operator_id}@{c.site_id}" for c in self.further], limit))
             else:
                 lines.append("  further tenancies  none needed")
         if self.premium is not None:

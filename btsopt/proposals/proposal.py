@@ -65,6 +65,18 @@ COST_FIELDS: tuple[str, ...] = (
 """Per-operator cost figures (NPV), as the evaluator reports them."""
 
 _MAX_NAMED = 10  # hamlet ids named in one message
+LIST_LIMIT = 20
+"""Items a text report lists before it says how many more there are (``--all``: every one)."""
+
+
+def cut_list(items: Iterable[str], limit: int | None = LIST_LIMIT) -> str:
+    """``items`` joined by commas, the first ``limit`` of them (``None``: all),
+    then how many more and how to see them (``--all``)."""
+    items = list(items)
+    if limit is None or len(items) <= limit:
+        return ", ".join(items)
+    return (", ".join(items[:limit])
+            + f" and {len(items) - limit} more (--all lists every one)")
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,8 @@ class Change:
     action
         ``colocate``, ``build``, ``remove`` or ``carriers``.
     row
-        The 1-based data row in the proposal file (``None`` when built in code).
+        The 1-based data row in the proposal file (``None`` when built in code);
+        messages name its :attr:`line`.
     carriers
         The tenancy's carriers after the change (``None``: the default).
     """
@@ -89,12 +102,17 @@ class Change:
     row: int | None = None
     carriers: int | None = None
 
+    @property
+    def line(self) -> int | None:
+        """The row's line as an editor shows it (the header is line 1)."""
+        return None if self.row is None else self.row + 1
+
     def describe(self) -> str:
         """``"row 3 (colocate viettel on S12)"`` or without the row."""
         what = f"{self.action} {self.operator_id} on {self.site_id}"
         if self.carriers is not None:
             what += f" with {self.carriers} carrier{'s' if self.carriers != 1 else ''}"
-        return f"row {self.row} ({what})" if self.row is not None else what
+        return f"line {self.line} ({what})" if self.line is not None else what
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,7 +285,7 @@ def read_proposal(path: str | Path, data: ProblemData) -> Proposal:
                 for column in PROPOSAL_COLUMNS:
                     if not row.get(column):
                         raise PlanError("empty value", file=str(path), row=row_number,
-                                        column=column)
+                                        column=column, line=reader.line_num)
                 changes.append(Change(
                     operator_id=row["operator_id"], site_id=row["site_id"],
                     action=row["action"].lower(), row=row_number,
@@ -288,7 +306,8 @@ def _carriers_cell(cell: str, path: Path, row_number: int) -> int | None:
         value = math.nan
     if not math.isfinite(value) or value != int(value) or value < 1:
         raise PlanError(f"carriers '{cell}' must be a whole number of at least 1",
-                        file=str(path), row=row_number, column="carriers")
+                        file=str(path), row=row_number, column="carriers",
+                        line=row_number + 1)
     return int(value)
 
 
@@ -324,7 +343,8 @@ def _build(data: ProblemData, changes: tuple[Change, ...], source: str | None) -
     built_by: dict[int, Change] = {}
 
     def fail(change: Change, message: str, column: str) -> PlanError:
-        return PlanError(message, file=source, row=change.row, column=column)
+        return PlanError(message, file=source, row=change.row, column=column,
+                         line=change.line)
 
     for change in changes:
         if change.action not in PROPOSAL_ACTIONS:
@@ -431,6 +451,20 @@ class ProposalEvaluation:
         return not self.violations
 
     @property
+    def target_shortfalls(self) -> tuple[str, ...]:
+        """Province-wide targets the outcome misses (hamlet coverage, shared-site
+        ratio, budget): the scenario's goals, not rules the proposal breaks."""
+        return self.after.target_shortfalls
+
+    @property
+    def rule_breaches(self) -> tuple[str, ...]:
+        """Rules the outcome breaks (tenant limits, allowed operators, locks,
+        relocation, decommissioning) and hamlets covered today that it leaves
+        without coverage: a proposal with any is not admissible."""
+        shortfalls = set(self.target_shortfalls)
+        return tuple(v for v in self.violations if v not in shortfalls)
+
+    @property
     def structural(self) -> tuple[Violation, ...]:
         """Breaches of the proposal's own rows that no added tenancy can repair."""
         return tuple(v for v in self.details if v.kind in STRUCTURAL_KINDS)
@@ -501,6 +535,8 @@ class ProposalEvaluation:
             "system_cost": after["system_cost"],
             "operators": operators,
             "violations": list(self.violations),
+            "rule_breaches": list(self.rule_breaches),
+            "target_shortfalls": list(self.target_shortfalls),
             "violation_details": [v.to_dict() for v in self.details],
             "before": before,
             "after": after,
@@ -595,7 +631,7 @@ def evaluate_proposal(
 
 def _rows_text(rows: Iterable[int]) -> str:
     rows = list(rows)
-    return ("row " if len(rows) == 1 else "rows ") + ", ".join(str(r) for r in rows)
+    return ("line " if len(rows) == 1 else "lines ") + ", ".join(str(r + 1) for r in rows)
 
 
 def _row_violations(data: ProblemData, proposal: Proposal, plan: Plan) -> list[Violation]:
@@ -722,9 +758,15 @@ def rent_flows(data: ProblemData, proposal: Proposal | None, plan: Plan) -> dict
 
 
 def format_proposal_text(
-    data: ProblemData, result: ProposalEvaluation, operator: str | None = None
+    data: ProblemData, result: ProposalEvaluation, operator: str | None = None,
+    limit: int | None = LIST_LIMIT,
 ) -> str:
-    """Readable before/after report (what ``btsopt evaluate --proposal`` prints)."""
+    """Readable before/after report (what ``btsopt evaluate --proposal`` prints).
+
+    Rule breaches (the proposal is then not admissible) come apart from
+    province-wide targets the outcome misses; lists stop after ``limit`` items
+    and say how many more there are (``None``: every item).
+    """
     b, a = result.before, result.after
     cur = data.currency
     lines: list[str] = []
@@ -773,9 +815,9 @@ def format_proposal_text(
         lines.append("")
         lines.append(f"operator {op}")
         gained = f" (+{cov['hamlets_gained']}" + (
-            f": {', '.join(cov['gained_ids'][:_MAX_NAMED])}" if cov["gained_ids"] else "")
+            f": {cut_list(cov['gained_ids'], limit)}" if cov["gained_ids"] else "")
         gained += f"; -{cov['hamlets_lost']}" + (
-            f": {', '.join(cov['lost_ids'][:_MAX_NAMED])}" if cov["lost_ids"] else "") + ")"
+            f": {cut_list(cov['lost_ids'], limit)}" if cov["lost_ids"] else "") + ")"
         lines.append(f"  hamlets it covers {cov['hamlets_before']} -> {cov['hamlets_after']}"
                      f"{gained}; population {cov['population_before']:,.0f} -> "
                      f"{cov['population_after']:,.0f}")
@@ -787,20 +829,43 @@ def format_proposal_text(
         pays = [(payee, v) for (payer, payee), v in flows.items() if payer == op]
         gets = [(payer, v) for (payer, payee), v in flows.items() if payee == op]
         if pays:
-            lines.append("  pays rent to      " + ", ".join(f"{p} {v:,.1f}" for p, v in pays))
+            lines.append("  after it, pays rent to       "
+                         + ", ".join(f"{p} {v:,.1f}" for p, v in pays))
         if gets:
-            lines.append("  receives rent from " + ", ".join(f"{p} {v:,.1f}" for p, v in gets))
+            lines.append("  after it, receives rent from "
+                         + ", ".join(f"{p} {v:,.1f}" for p, v in gets))
         changes = result.operator_changes(op)
         if changes:
-            lines.append("  its changes       " + ", ".join(
-                f"{c['action']} {c['site_id']}" for c in changes))
+            lines.append("  its changes       " + cut_list(
+                [f"{c['action']} {c['site_id']}" for c in changes], limit))
+    if operator is None:
+        was, now = b.third_party, a.third_party
+        lines.append("")
+        lines.append("tower companies (sites owned by no operator)")
+        for key in ("cost", "rent_received"):
+            line(f"  {key.replace('_', ' ')}", f"{was[key]:,.1f}", f"{now[key]:,.1f}",
+                 f"{now[key] - was[key]:+,.1f}")
+        total_b = sum(b.operators[op]["cost"] for op in ops) + was["cost"]
+        total_a = sum(a.operators[op]["cost"] for op in ops) + now["cost"]
+        line("costs of all parties", f"{total_b:,.1f}", f"{total_a:,.1f}",
+             f"{total_a - total_b:+,.1f}")
+        lines.append("(the operators' and tower companies' costs add up to the system cost; "
+                     "rents move money between them and cancel out)")
+    lines.append("(rent lines: who pays whom, as NPV, in the network after the proposal)")
     lines.append("")
-    if result.violations:
-        lines.append(f"violations ({len(result.violations)}):")
-        lines.extend(f"  - {v}" for v in result.violations)
+    breaches, shortfalls = result.rule_breaches, result.target_shortfalls
+    if breaches:
+        lines.append(f"NOT ADMISSIBLE: the proposal breaks {len(breaches)} rule(s):")
+        lines.extend(f"  - {v}" for v in breaches)
         if result.details:
             lines.append("caused by the proposal's rows:")
             lines.extend(f"  - [{v.kind}] {v.message}" for v in result.details)
     else:
-        lines.append("violations: none (the outcome meets every rule and target)")
+        lines.append("rule breaches: none (the proposal is admissible)")
+    if shortfalls:
+        lines.append(f"province-wide targets not met after the proposal ({len(shortfalls)}; "
+                     "goals of the whole province, not breaches by this proposal):")
+        lines.extend(f"  - {v}" for v in shortfalls)
+    else:
+        lines.append("province-wide targets: all met after the proposal")
     return "\n".join(lines)

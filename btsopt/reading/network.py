@@ -15,8 +15,9 @@ Choices made where the format is silent:
 - ``length_m`` of a line is shared over its segments in proportion to their
   haversine lengths;
 - ``fibre_snap_km`` (an extension, default 1 km): a fibre point farther than
-  this from every node of the graph is an error (an OLT is on the network it
-  feeds; one kilometres away is a typo or a point of another area);
+  this from every node of the graph (edge end points and vertices: where the
+  format joins it to the network) is an error; an OLT is on the network it
+  feeds, and one kilometres away is a typo or a point of another area;
 - a candidate site that no path links to fibre is an error when
   ``microwave_capex = inf`` (it could never be backhauled) and a warning
   naming it otherwise (it is priced at microwave); hamlets that cannot reach
@@ -267,8 +268,8 @@ def _fibre_points(path: Path, node_lon: np.ndarray, node_lat: np.ndarray,
         row = int(far[0])
         raise table.error(
             f"fibre point {show(str(table.text('id')[row]))} is {km[row]:,.2f} km from the "
-            f"nearest point of every edge (network.fibre_snap_km = {snap_km:g}): a typo, or "
-            "an edge missing from the network?", row, "lon",
+            f"nearest node of the edges (network.fibre_snap_km = {snap_km:g}), where it "
+            "would join the network: a typo, or an edge missing?", row, "lon",
         )
     return node
 

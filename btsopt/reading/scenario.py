@@ -1,7 +1,7 @@
 """Reading a scenario (``scenario.toml`` plus its tables) into :class:`ProblemData`.
 
 Implements ``scenario-format.md`` exactly: every key, column and default.
-Errors are :class:`~btsopt.errors.ScenarioError` naming the file, row and
+Errors are :class:`~btsopt.errors.ScenarioError` naming the file, line and
 column; unknown TOML keys become warnings (to catch typos).
 
 Choices made where the format is silent (extensions never reject a file the
@@ -439,14 +439,14 @@ def _read_sites(
     height = table.number("height_m", 30.0, strictly_positive=True)
     tall = np.flatnonzero(height > TALL_MAST_M)
     if tall.size:
-        warnings.append(f"{table.path}: row {table.rows[tall[0]]}, column 'height_m': "
+        warnings.append(f"{table.path}: {table.where(tall[0])}, column 'height_m': "
                         f"{height[tall[0]]:g} m is unusually tall (a height in cm or feet?)")
     capex = table.number("capex", economics.new_site_capex, minimum=0.0)
     given = table.text("capex") != ""
     priced = np.flatnonzero(existing & given & (capex > 0))
     if priced.size:
         warnings.append(
-            f"{table.path}: row {table.rows[priced[0]]}, column 'capex': build cost on an "
+            f"{table.path}: {table.where(priced[0])}, column 'capex': build cost on an "
             "existing site ignored"
         )
     capex = np.where(existing, 0.0, capex)
@@ -501,10 +501,10 @@ def _read_tenancies(
                 f"({sites.max_tenants[j]})", row, "site_id",
             )
         if sites.locked[j] == LOCK_OUT:
-            warnings.append(f"{table.path}: row {table.rows[row]}: site {show(site_id)} is "
+            warnings.append(f"{table.path}: {table.where(row)}: site {show(site_id)} is "
                             "locked out but has an existing tenancy")
         if not sites.allowed[j, k]:
-            warnings.append(f"{table.path}: row {table.rows[row]}: {show(op_id)} is installed "
+            warnings.append(f"{table.path}: {table.where(row)}: {show(op_id)} is installed "
                             f"on {show(site_id)} but not in its allowed_operators")
     return tenancies
 
@@ -523,7 +523,7 @@ def _warn_far_points(
         index, distance = far_points(points.lon, points.lat, centre)
         for row, km in list(zip(index, distance, strict=True))[:MAX_FAR_WARNINGS]:
             warnings.append(
-                f"{table.path}: row {table.rows[row]}, column 'lon': point "
+                f"{table.path}: {table.where(row)}, column 'lon': point "
                 f"({points.lon[row]:g}, {points.lat[row]:g}) is {km:,.0f} km from the bulk "
                 f"of the others (median {centre[2]:,.1f} km): longitude and latitude "
                 "swapped or mistyped?"

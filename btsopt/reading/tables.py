@@ -1,10 +1,12 @@
 """Loading the scenario's tables (CSV, Parquet, GeoJSON) as text cells.
 
 Every cell is read as text and converted column by column, so that a bad
-value is reported with its file, row and column instead of being silently
-coerced. Row numbers are 1-based data rows (the first row under the header),
-counted as a spreadsheet user counts them: a blank line still takes a row
-number, a quoted value spanning several lines does not.
+value is reported with its file, line and column instead of being silently
+coerced. Messages name the line as an editor or spreadsheet shows it (the
+header is line 1, so the first data row is line 2; blank lines and Excel's
+``sep=`` line before the header count; a quoted value spanning several lines
+counts as one); ``ScenarioError.row`` keeps the 1-based data row. Files
+without lines (Parquet, GeoJSON) name the row.
 
 CSV files are read as a spreadsheet writes them: UTF-8 with or without a byte
 order mark (UTF-16 with a mark too), any line ending, quoted fields, and the
@@ -107,6 +109,12 @@ class Table:
         The 1-based data row number of each table row (default 1, 2, ...).
     decimal_comma
         Whether numeric cells may use a decimal comma (``106,12``).
+    header_line
+        The line of the header in a text file (1 unless blank lines or Excel's
+        ``sep=`` line come first): data row ``r`` is then on line
+        ``header_line + r`` (a value quoted across several lines counts as
+        one). ``None`` for files without lines (Parquet, GeoJSON), whose
+        messages name the row.
     """
 
     def __init__(
@@ -116,6 +124,7 @@ class Table:
         rows: np.ndarray | None = None,
         *,
         decimal_comma: bool = False,
+        header_line: int | None = None,
     ) -> None:
         if isinstance(columns, pd.DataFrame):
             columns = _frame_as_text(columns)
@@ -129,6 +138,7 @@ class Table:
         length = lengths.pop() if lengths else (0 if rows is None else len(rows))
         self.rows = np.arange(1, length + 1) if rows is None else np.asarray(rows)
         self.decimal_comma = decimal_comma
+        self.header_line = header_line
         # Exact names win; a case-insensitive match ('LON', 'Population') is a fallback.
         folded: dict[str, list[str]] = {}
         for name in self.columns:
@@ -150,7 +160,17 @@ class Table:
         return ScenarioError(
             message, file=str(self.path),
             row=None if row is None else int(self.rows[row]), column=column,
+            line=None if row is None else self.line(row),
         )
+
+    def line(self, row: int) -> int | None:
+        """The line of table row ``row`` (0-based) as an editor shows it, or ``None``."""
+        return None if self.header_line is None else self.header_line + int(self.rows[row])
+
+    def where(self, row: int) -> str:
+        """``line N`` (text files) or ``row N`` (files without lines) of table row ``row``."""
+        line = self.line(row)
+        return f"line {line}" if line is not None else f"row {int(self.rows[row])}"
 
     def _name(self, column: str) -> str | None:
         if column in self.columns:
@@ -336,7 +356,7 @@ class Table:
             for row, value in enumerate(ids):
                 if value in seen:
                     raise self.error(
-                        f"duplicate id {show(value)} (first on row {self.rows[seen[value]]})",
+                        f"duplicate id {show(value)} (first on {self.where(seen[value])})",
                         row, column,
                     )
                 seen[value] = row
@@ -390,7 +410,7 @@ def decode_text(raw: bytes, path: Path | str, *, table: bool = False) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         message = "not UTF-8 text: save the file with UTF-8 encoding"
         if table and line > 1:
-            raise ScenarioError(message, file=str(path), row=line - 1) from None
+            raise ScenarioError(message, file=str(path), row=line - 1, line=line) from None
         raise ScenarioError(message.replace(":", f" (line {line}):", 1), file=str(path)) from None
 
 
@@ -434,13 +454,18 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
     if not text.strip():
         raise ScenarioError("the file is empty (a header row is required)", file=str(path))
     # Leading blank lines are skipped; the first line with content is the header.
-    text = text.lstrip("\ufeff").lstrip("\r\n")
+    text = text.lstrip("\ufeff")
+    stripped = text.lstrip("\r\n")
+    header_line = 1 + _line_breaks(text[:len(text) - len(stripped)])
+    text = stripped
     first = _first_line(text)
     match = _EXCEL_SEP.fullmatch(first.strip())
     if match:
         # Excel's 'sep=;' hint line names the separator; the header follows it.
         separator = match.group(1)
-        text = text[len(first):].lstrip("\r\n")
+        rest = text[len(first):]
+        text = rest.lstrip("\r\n")
+        header_line += _line_breaks(rest[:len(rest) - len(text)])
     else:
         separator = sniff_separator(first)
     if not text.isascii():
@@ -449,14 +474,14 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
         text = unicodedata.normalize("NFC", text)
     parsed = _parse_fast(text, separator)
     if parsed is None:
-        parsed = _parse_exact(text, separator, path)
+        parsed = _parse_exact(text, separator, path, header_line)
     header, cells, numbers = parsed
     if text.count('"') % 2 and len(numbers) and any(
         "\n" in str(values[-1]) or "\r" in str(values[-1]) for values in cells
     ):
         # A quote left open swallows the rest of the file into the last row's cell.
         raise ScenarioError("a quote opened in this row is never closed", file=str(path),
-                            row=int(numbers[-1]))
+                            row=int(numbers[-1]), line=header_line + int(numbers[-1]))
 
     columns: dict[str, np.ndarray] = {}
     for position, (name, values) in enumerate(zip(header, cells, strict=True)):
@@ -474,7 +499,13 @@ def _read_delimited(path: Path, raw: bytes) -> Table:
             raise ScenarioError("the header names this column twice", file=str(path),
                                 column=one_line(name))
         columns[name] = values
-    return Table(columns, path, numbers, decimal_comma=separator != ",")
+    return Table(columns, path, numbers, decimal_comma=separator != ",",
+                 header_line=header_line)
+
+
+def _line_breaks(text: str) -> int:
+    """Line breaks in ``text`` (``\\r\\n``, ``\\n`` or a lone ``\\r`` each count once)."""
+    return len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")) - 1
 
 
 _Parsed = tuple[list[str], list[np.ndarray], np.ndarray]
@@ -534,8 +565,9 @@ def _parse_fast(text: str, separator: str) -> _Parsed | None:
     return header, cells, keep + 1
 
 
-def _parse_exact(text: str, separator: str, path: Path) -> _Parsed:
-    """Parse with Python's csv module, record by record, reporting ragged rows."""
+def _parse_exact(text: str, separator: str, path: Path, header_line: int = 1) -> _Parsed:
+    """Parse with Python's csv module, record by record, reporting ragged rows
+    (on their line: the header is on line ``header_line``)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     header: list[str] | None = None
     number = 0
@@ -555,7 +587,9 @@ def _parse_exact(text: str, separator: str, path: Path) -> _Parsed:
             numbers.append(number)
     except csv.Error as exc:
         raise ScenarioError(f"cannot read CSV: {exc}", file=str(path),
-                            row=(number + 1) if header is not None else None) from None
+                            row=(number + 1) if header is not None else None,
+                            line=header_line + number + 1 if header is not None else None
+                            ) from None
     if header is None:
         raise ScenarioError("the file is empty (a header row is required)", file=str(path))
 
@@ -573,7 +607,8 @@ def _parse_exact(text: str, separator: str, path: Path) -> _Parsed:
                         "save the file with ';' separators)")
         elif any("\n" in c or "\r" in c for c in cells):
             message += " (an unclosed quote?)"
-        raise ScenarioError(message, file=str(path), row=numbers[index])
+        raise ScenarioError(message, file=str(path), row=numbers[index],
+                            line=header_line + numbers[index])
     transposed = list(zip(*records, strict=True)) if records else [()] * width
     cells = [np.array([c.strip() for c in column], dtype=object) for column in transposed]
     return header, cells, np.asarray(numbers, dtype=np.int64)

@@ -61,3 +61,13 @@ def test_plain_model(benchmark, scenario) -> None:
     model = benchmark.pedantic(baselines.build_plain_model, args=(scenario, coverage),
                                rounds=3, iterations=1)
     assert model.num_vars > 0
+
+
+@pytest.mark.parametrize("odd", [False, True], ids=["rectangular", "blank-lines-and-padding"])
+def test_read_80000_hamlets(benchmark, tmp_path: Path, odd: bool) -> None:
+    # Was a 2-second clock assertion in the default run (tests/reading/test_tables.py).
+    from tests.reading.test_tables import _write_big_scenario
+
+    toml = _write_big_scenario(tmp_path / "big", 80_000, odd)
+    data = benchmark(read_scenario, toml)
+    assert data.num_hamlets == 80_000

@@ -320,7 +320,7 @@ CASES: list[Case] = [
     Case("lon_lat_swapped", "H2 typed as lon 20, lat 106.02",
          replace(H, "H2,106.02,20.0", "H2,20.0,106.02"), H, "swapped", row=2, column="lat"),
     Case("duplicate_hamlet_id", "two hamlets 'H2'", replace(H, "H3,", "H2,"), H,
-         "duplicate id 'H2' (first on row 2)", row=3, column="id"),
+         "duplicate id 'H2' (first on line 3)", row=3, column="id"),
     Case("negative_population", "population -5", replace(H, "20.0,400,", "20.0,-5,"), H,
          "below the minimum 0", row=1, column="population"),
     Case("unknown_area_type", "area_type 'jungle'",
@@ -571,13 +571,13 @@ VALID: list[Valid] = [
          "'economics.horizon_years'?)", "unknown key 'author' ignored")),
     Valid("far_outlier", "hamlet H5 in range but thousands of km away (lon 20, lat 60)",
           replace(H, "H5,106.12,20.0", "H5,20.0,60.0"),
-          ("hamlets.csv: row 5, column 'lon': point (20, 60) is 7,874 km from the bulk",)),
+          ("hamlets.csv: line 6, column 'lon': point (20, 60) is 7,874 km from the bulk",)),
     Valid("misspelt_column", "sites.csv with 'max_tenant' (ignored, with a warning)",
           add_column(S, "max_tenant", {1: "1"}),
           ("column 'max_tenant' is not used (did you mean 'max_tenants'?)",)),
     Valid("capex_on_existing", "a build cost on an existing site",
           replace(S, "E1,106.01,20.0,existing,30,alpha,", "E1,106.01,20.0,existing,30,alpha,900"),
-          ("sites.csv: row 1, column 'capex': build cost on an existing site ignored",)),
+          ("sites.csv: line 2, column 'capex': build cost on an existing site ignored",)),
     Valid("frequency_in_ghz", "frequency_mhz = 1.8", both(
         replace(T, 'model = "fixed-radius"', 'model = "cost231-hata"'),
         replace(T, 'name = "Alpha Mobile"', 'name = "Alpha Mobile"\nfrequency_mhz = 1.8\n'
@@ -632,7 +632,8 @@ def write_catalogue(root: Path = BROKEN) -> int:
     assert len(names) == len(set(names)), "case names must be unique"
     manifest = [
         "# Broken scenarios and the error each must give (written by make_catalogue.py).",
-        "# file: the file the message names; row: 1-based data row; column: column or TOML",
+        "# file: the file the message names; row: 1-based data row; line: that row's line as an",
+        "# editor shows it (the message names it; the header is line 1); column: column or TOML",
         "# key; message: a fragment of the message. Absent row/column: the error has none.",
         "",
     ]
@@ -648,6 +649,8 @@ def write_catalogue(root: Path = BROKEN) -> int:
         manifest.append(f"file = {_toml_string(case.file)}")
         if case.row is not None:
             manifest.append(f"row = {case.row}")
+            if case.file.endswith(".csv"):
+                manifest.append(f"line = {case.row + 1}")
         if case.column is not None:
             manifest.append(f"column = {_toml_string(case.column)}")
         manifest.append(f"message = {_toml_string(case.message)}")

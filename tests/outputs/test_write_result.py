@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from btsopt.data import ProblemData
-from btsopt.outputs import write_result
+from btsopt.outputs import OUTPUT_MARKER, write_result
 from btsopt.result import Result
 
 from .tiny_plan import TINY_OPTIMUM, TINY_PLAN_ROWS, make_result
@@ -24,7 +24,9 @@ ALL_FILES = {
 def test_writes_every_file(tiny_out: tuple[Path, list[Path]]) -> None:
     out, written = tiny_out
     assert {p.name for p in written} == ALL_FILES
-    assert {p.name for p in out.iterdir()} == ALL_FILES  # no temporary files left
+    # No temporary files left; the marker lists exactly what was written.
+    assert {p.name for p in out.iterdir()} == ALL_FILES | {OUTPUT_MARKER}
+    assert set((out / OUTPUT_MARKER).read_text(encoding="utf-8").split()) == ALL_FILES
     for path in written:
         assert path.stat().st_size > 0
         path.read_text(encoding="utf-8")  # all UTF-8 text
@@ -79,7 +81,7 @@ def test_files_are_replaced_atomically(tiny_data: ProblemData, tiny_result: Resu
     write_result(tiny_data, tiny_result, tmp_path)
     write_result(tiny_data, tiny_result, tmp_path)  # a second run overwrites cleanly
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [OUTPUT_MARKER]
 
 
 def test_without_plan(tiny_data: ProblemData, tmp_path: Path) -> None:

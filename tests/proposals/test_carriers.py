@@ -12,7 +12,14 @@ import pytest
 
 import btsopt
 from btsopt.errors import PlanError
-from btsopt.proposals import Proposal, evaluate_proposal, read_proposal
+from btsopt.proposals import (
+    Proposal,
+    evaluate_proposal,
+    format_proposal_text,
+    read_proposal,
+    saturated_plan,
+    share_more,
+)
 
 from .helpers import ALPHA_TENANCY, BETA_TENANCY, SITE_OPEX, TINY, A, write_csv
 
@@ -95,3 +102,21 @@ def test_from_plan_round_trip_keeps_carriers(data, tmp_path: Path) -> None:
         ("beta", "E2", "carriers", 3), ("alpha", "C2", "build", 2)}
     again.write_csv(tmp_path / "again.csv")
     assert read_proposal(tmp_path / "again.csv", data).apply(data) == plan
+
+
+def test_text_report_shows_service_and_carriers(data, tmp_path: Path) -> None:
+    proposal = read_proposal(write_csv(tmp_path / "p.csv", ["beta,E2,carriers,2"], HEADER), data)
+    text = format_proposal_text(data, evaluate_proposal(data, proposal))
+    assert "subscriptions served" in text and "carriers added" in text
+    assert "highest load" in text
+    assert "carriers added                             0                     1" in text
+
+
+def test_frontier_helpers_give_added_tenancies_full_carriers(data) -> None:
+    saturated = saturated_plan(data)
+    assert (saturated.carriers[saturated.tenancies] == 3).all()
+    plan = Proposal.from_changes(data, []).apply(data)  # today's network
+    more = share_more(data, plan, 0.5)  # one of the two sites must become shared
+    added = more.tenancies & ~plan.tenancies
+    assert added.sum() == 1 and (more.carriers[added] == 3).all()
+    assert (more.carriers[plan.tenancies] == 1).all()

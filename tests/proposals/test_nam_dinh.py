@@ -93,7 +93,7 @@ def test_rule_breaking_proposal(data, capsys):
     assert {v.rows for v in result.details} == {(1,), (2,), (3,)}
     assert result.hamlets_lost.size == 2
     assert main(["evaluate", str(NAM_DINH), "--proposal",
-                 str(NAM_DINH_PROPOSALS / "breaks-rules.csv"), "--json"]) == 0
+                 str(NAM_DINH_PROPOSALS / "breaks-rules.csv"), "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert len(payload["violations"]) == 6 and payload["admissible"] is False
 

@@ -50,10 +50,10 @@ def tiny():
         (["alpha,C2,erect"], 1, "action", "unknown action 'erect'"),
         (["alpha,,build"], 1, "site_id", "empty value"),
         (["alpha,C2,build", "beta,E1,build"], 2, "site_id", "already exists"),
-        (["alpha,C2,build", "beta,C2,build"], 2, "site_id", "already built by row 1"),
+        (["alpha,C2,build", "beta,C2,build"], 2, "site_id", "already built by line 2"),
         (["alpha,E1,colocate"], 1, "site_id", "already on site E1"),
         (["beta,E1,remove"], 1, "site_id", "no tenancy on site E1"),
-        (["alpha,C2,build", "alpha,C2,colocate"], 2, "site_id", "already changed by row 1"),
+        (["alpha,C2,build", "alpha,C2,colocate"], 2, "site_id", "already changed by line 2"),
     ],
 )
 def test_malformed_rows_name_file_row_column(tmp_path, tiny, rows, row, column, words):
@@ -87,7 +87,7 @@ def test_cli_malformed_proposal_exits_2(tmp_path, capsys):
     path = write_csv(tmp_path / "p.csv", ["alpha,C2,build", "alpha,E9,colocate"])
     assert main(["evaluate", str(TINY), "--proposal", str(path)]) == 2
     err = capsys.readouterr().err
-    assert str(path) in err and "row 2" in err and "column 'site_id'" in err
+    assert str(path) in err and "line 3" in err and "column 'site_id'" in err
     assert "Traceback" not in err
 
 
@@ -201,7 +201,7 @@ def test_removal_breaks_policy_and_loses_coverage(tiny, tmp_path):
     lost = [v for v in result.details if v.kind == "coverage_lost"]
     assert lost[0].rows == (2,) and "H3" in lost[0].message
     assert [result.after.hamlet_ids[i] for i in result.hamlets_lost] == ["H3"]
-    assert any("no longer covered (by row 2): H3" in v for v in result.violations)
+    assert any("no longer covered (by line 3): H3" in v for v in result.violations)
     assert result.operator_coverage("beta")["lost_ids"] == ["H2", "H3"]
     # Decommissioning E2 and its tenancy is charged; H4, H5 gained, H3 lost.
     assert result.after.cost["decommission"] == pytest.approx(200)
@@ -220,11 +220,22 @@ def test_locked_in_site_emptied(tiny):
     assert any("locked in but not active" in v for v in result.violations)
 
 
-def test_evaluate_cli_exits_0_with_violations(tmp_path, capsys):
+def test_evaluate_cli_exits_1_on_rule_breaches(tmp_path, capsys):
     path = write_csv(tmp_path / "p.csv", ["beta,E2,remove"])
+    assert main(["evaluate", str(TINY), "--proposal", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "NOT ADMISSIBLE: the proposal breaks" in out
+    assert "[relocation]" in out and "[coverage_lost]" in out
+
+
+def test_evaluate_cli_exits_0_when_only_targets_are_missed(tmp_path, capsys):
+    # Building C2 breaks no rule; the province still misses the sharing target.
+    path = write_csv(tmp_path / "p.csv", ["alpha,C2,build"])
     assert main(["evaluate", str(TINY), "--proposal", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "violations (" in out and "[relocation]" in out and "[coverage_lost]" in out
+    breaches, targets = out.split("province-wide targets not met after the proposal")
+    assert "rule breaches: none (the proposal is admissible)" in breaches
+    assert "shared-site ratio" in targets and "below the target" in targets
 
 
 # ------------------------------------------------------------------- reporting
@@ -235,9 +246,11 @@ SPEC_KEYS = {"hamlet_coverage", "covered_hamlets", "shared_site_ratio", "active_
 
 def test_json_keys(tmp_path, capsys):
     path = write_csv(tmp_path / "p.csv", ["alpha,C2,build", "beta,E2,remove"])
-    assert main(["evaluate", str(TINY), "--proposal", str(path), "--json"]) == 0
+    assert main(["evaluate", str(TINY), "--proposal", str(path), "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert SPEC_KEYS <= set(payload)
+    assert payload["rule_breaches"] and set(payload["target_shortfalls"]) <= set(
+        payload["violations"])
     assert {"before", "after", "delta", "violation_details"} <= set(payload)
     assert SPEC_KEYS <= set(payload["before"]) and SPEC_KEYS <= set(payload["after"])
     for op in ("alpha", "beta"):
@@ -274,7 +287,7 @@ def test_text_report_names_before_and_after(tiny, tmp_path):
     path = write_csv(tmp_path / "p.csv", ["alpha,C2,build", "alpha,E2,colocate"])
     text = format_proposal_text(tiny, evaluate_proposal(tiny, read_proposal(path, tiny)))
     assert "3 of 5" in text and "5 of 5" in text and "33.33% (1/3)" in text
-    assert "violations: none" in text
+    assert "rule breaches: none" in text and "province-wide targets: all met" in text
 
 
 def test_after_matches_the_evaluator(tiny):

@@ -82,13 +82,13 @@ def test_capacity_keys_without_demand_warn(tmp_path: Path) -> None:
         ({"demand": "subscriptions_per_100 = -5"},
          "scenario.toml, column 'demand.subscriptions_per_100'", "at least 0"),
         ({"subscriptions": ["1", "2", "-3", "4", "5"]},
-         "hamlets.csv, row 3, column 'subscriptions'", "below the minimum 0"),
+         "hamlets.csv, line 4, column 'subscriptions'", "below the minimum 0"),
         ({"carriers": ["1", "4"]},
-         "tenancies.csv, row 2, column 'carriers'", "above max_carriers of 'beta' (3)"),
+         "tenancies.csv, line 3, column 'carriers'", "above max_carriers of 'beta' (3)"),
         ({"carriers": ["0", "1"]},
-         "tenancies.csv, row 1, column 'carriers'", "below the minimum 1"),
+         "tenancies.csv, line 2, column 'carriers'", "below the minimum 1"),
         ({"carriers": ["1.5", "1"]},
-         "tenancies.csv, row 1, column 'carriers'", "not a whole number"),
+         "tenancies.csv, line 2, column 'carriers'", "not a whole number"),
         ({"operator_keys": ("max_carriers = 0", "")},
          "scenario.toml, column 'operators[0].max_carriers'", "at least 1"),
         ({"operator_keys": ("sectors = 2.5", "")},
@@ -131,7 +131,7 @@ def test_plan_carriers_bad_cell(tmp_path: Path) -> None:
     data = read_scenario(tiny_with_demand(tmp_path / "s"))
     (tmp_path / "plan.csv").write_text(
         "site_id,operator_id,action,carriers\nE1,alpha,keep,1\nE2,beta,keep,two\n", "utf-8")
-    with pytest.raises(ScenarioError, match=r"row 2, column 'carriers'.*whole number"):
+    with pytest.raises(ScenarioError, match=r"line 3, column 'carriers'.*whole number"):
         read_plan_csv(tmp_path / "plan.csv", data)
 
 

@@ -73,13 +73,13 @@ def test_hamlet_ftth_column_and_fibre_nodes(tmp_path):
         (_geojson(_line([[106.0, 20.0], [106.1, 20.0]], kind="railway")), "roads.geojson",
          r"row 1, column 'kind': 'railway' is not an edge kind \(road, aerial, duct\)"),
         (ROADS.replace("106.12,20.00,duct", "106.12,20.00,cable"), "roads.csv",
-         r"roads\.csv, row 5, column 'kind': 'cable' is not an edge kind"),
+         r"roads\.csv, line 6, column 'kind': 'cable' is not an edge kind"),
         (ROADS.replace("106.04,20.00,106.08,20.01", "106.04,20.00,106.08,120.01"),
-         "roads.csv", r"roads\.csv, row 3, column 'to_lat': '120\.01' is above the maximum 90"),
+         "roads.csv", r"roads\.csv, line 4, column 'to_lat': '120\.01' is above the maximum 90"),
         (ROADS.replace("fibre\n", "fibre\n", 1).replace(",4000,", ",-4,"), "roads.csv",
-         r"row 1, column 'length_m': '-4' is below the minimum 0"),
+         r"line 2, column 'length_m': '-4' is below the minimum 0"),
         (ROADS.replace(",false", ",maybe"), "roads.csv",
-         r"row 2, column 'fibre': 'maybe' is not true or false"),
+         r"line 3, column 'fibre': 'maybe' is not true or false"),
         ("from_lon,from_lat,to_lon\n106,20,106.1\n", "roads.csv",
          r"column 'to_lat': missing required column"),
     ],
@@ -93,8 +93,8 @@ def test_bad_edges_name_file_row_and_field(tmp_path, roads, name, message):
 def test_fibre_point_far_from_every_edge(tmp_path):
     path = write_network_scenario(tmp_path, fibre="id,lon,lat\nOLT1,106.0,20.0\n"
                                   "OLT9,106.3,20.2\n")
-    with pytest.raises(ScenarioError, match=r"fibre\.csv, row 2, column 'lon': fibre point "
-                       r"'OLT9' is \d+\.\d\d km from the nearest point of every edge "
+    with pytest.raises(ScenarioError, match=r"fibre\.csv, line 3, column 'lon': fibre point "
+                       r"'OLT9' is \d+\.\d\d km from the nearest node of the edges "
                        r"\(network\.fibre_snap_km = 1\)"):
         read_scenario(path)
 
@@ -164,5 +164,5 @@ def test_cli_exit_2_on_bad_network(tmp_path, capsys):
     path = write_network_scenario(tmp_path, roads=ROADS.replace("duct", "cable"))
     assert main(["solve", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "roads.csv, row 5, column 'kind'" in err
+    assert "roads.csv, line 6, column 'kind'" in err
     assert "Traceback" not in err
