@@ -20,6 +20,8 @@ import pytest
 from conftest import NAM_DINH, ROOT, TINY
 from processes import alive, btsopt_leftovers, child_env, descendants, wait_until
 
+from btsopt.outputs import OUTPUT_MARKER
+
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
     pytest.mark.skipif(not NAM_DINH.exists(), reason="bundled scenario missing"),
@@ -44,6 +46,11 @@ def _evaluate(scenario: Path, plan: Path, tmp: Path) -> dict:
                            capture_output=True, text=True, env=child_env(tmp), timeout=300,
                            check=True)
     return json.loads(check.stdout)
+
+
+def _half_written(out: Path) -> list[str]:
+    """Temporary files of atomic writes (``.NAME.*``; the output marker is no such file)."""
+    return [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != OUTPUT_MARKER]
 
 
 def _assert_nothing_left(process: subprocess.Popen, helpers: list[int], tmp: Path) -> None:
@@ -85,7 +92,7 @@ def test_a_second_signal_aborts_and_cleans_up(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     _assert_nothing_left(process, helpers, tmp_path)
     if out.exists():
-        assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half file
+        assert not _half_written(out)
 
 
 def test_kill_9_loses_at_most_one_checkpoint_period(tmp_path: Path) -> None:
@@ -101,7 +108,7 @@ def test_kill_9_loses_at_most_one_checkpoint_period(tmp_path: Path) -> None:
     assert report["violations"] == []
     assert report["system_cost"] == pytest.approx(summary["objective"], rel=1e-9)
     assert summary["lower_bound"] is None or summary["lower_bound"] <= summary["objective"]
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert not _half_written(out)
 
 
 def test_start_from_a_plan_that_breaks_the_rules(tmp_path: Path) -> None:
