@@ -26,7 +26,8 @@ from btsopt.cli.common import (
 )
 from btsopt.errors import ScenarioError
 from btsopt.evaluation import evaluate
-from btsopt.outputs import atomic_write_text, render_html
+from btsopt.outputs import atomic_write_text, build_tables, render_html
+from btsopt.outputs.files import worklist_csv
 from btsopt.proposals.frontier import frontier, highest_reachable_ratio
 from btsopt.proposals.pricing import compare_with_optimal
 from btsopt.proposals.proposal import (
@@ -174,26 +175,33 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     (out / "frontier.json").write_text(to_json(result.to_dict()), encoding="utf-8")
     _write_frontier_report(data, result, out / "report.html")
     print(f"wrote {out / 'frontier.csv'}, {out / 'frontier.png'}, {out / 'frontier.json'}, "
-          f"{out / 'report.html'}, {plans}/", file=sys.stderr)
+          f"{out / 'report.html'}, {out / 'worklist.csv'}, {plans}/", file=sys.stderr)
     return EXIT_OK if any(p.cost is not None for p in result.points) else EXIT_NO_PLAN
 
 
 def _write_frontier_report(data, result, path: Path) -> None:
-    """report.html of the frontier point nearest the scenario's target, with the chart."""
+    """report.html of the frontier point nearest the scenario's target, with the chart
+    above the map, and that plan's worklist.csv beside it."""
     with_plan = [p for p in result.points if p.plan is not None]
     if not with_plan:
         return
     point = min(with_plan, key=lambda p: abs(p.target - data.targets.shared_site_ratio))
     evaluation = evaluate(data, point.plan)
+    tables = build_tables(data, evaluation, point.plan)
     title = f"{data.name}: cost-of-sharing frontier (plan at {point.target:.0%} shown)"
+    gap = "-" if point.gap is None else f"{point.gap:.3%}"
+    context = (f"the frontier's plan for a shared-site ratio of at least {point.target:.0%}: "
+               f"status {point.status}, gap {gap}, solved in {point.wall_time:.1f} s")
     atomic_write_text(path, render_html(data, evaluation, point.plan, frontier=result,
-                                        title=title))
+                                        title=title, tables=tables, context=context))
+    atomic_write_text(path.parent / "worklist.csv", worklist_csv(tables.worklist))
 
 
 def write_proposal_report(data, evaluation, path: str | Path) -> None:
     """report.html of the network after a proposal."""
-    atomic_write_text(Path(path), render_html(data, evaluation.after, evaluation.plan,
-                                              title=f"{data.name}: proposal"))
+    atomic_write_text(Path(path), render_html(
+        data, evaluation.after, evaluation.plan, title=f"{data.name}: proposal",
+        context="the network after the proposal (evaluated, no solve)"))
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:

@@ -14,6 +14,7 @@ from btsopt.outputs.files import (
 )
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
+from btsopt.outputs.mapview import LegendEntry, MapFeature, MapLayer, MapStyle
 from btsopt.outputs.report import render_report
 from btsopt.outputs.tables import (
     SITE_STATUSES,
@@ -28,6 +29,7 @@ from btsopt.outputs.tables import (
     site_status,
     sites_frame,
     tenancies_frame,
+    worklist_frame,
 )
 
 __all__ = [
@@ -35,6 +37,10 @@ __all__ = [
     "SITE_STATUSES",
     "ChartPoint",
     "Checkpoint",
+    "LegendEntry",
+    "MapFeature",
+    "MapLayer",
+    "MapStyle",
     "PlanTables",
     "area_frame",
     "atomic_write_text",
@@ -59,6 +65,7 @@ __all__ = [
     "sites_geojson",
     "tenancies_frame",
     "write_plan_elsewhere",
+    "worklist_frame",
     "write_result",
     "write_result_to_streams",
 ]

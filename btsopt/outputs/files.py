@@ -1,4 +1,4 @@
-"""Writing a result: plan.csv, summary.json, sites.csv, hamlets.csv, GeoJSON and reports.
+"""Writing a result: plan.csv, summary.json, sites.csv, hamlets.csv, worklist.csv, GeoJSON, reports.
 
 Files are written atomically (to a temporary name in the same folder, then
 renamed), so an interrupted run or a full disk never leaves half a file. A
@@ -48,6 +48,7 @@ __all__ = [
     "prepare_out_dir",
     "sites_frame",
     "summary_text",
+    "worklist_csv",
     "write_lines",
     "write_plan_elsewhere",
     "write_result",
@@ -194,6 +195,12 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
+def worklist_csv(worklist: pd.DataFrame) -> str:
+    """``worklist.csv`` text: money rounded to 0.001 of the currency unit."""
+    money = ["capex", "opex_npv", "decommission", "cost", "rent_npv"]
+    return _csv_text(worklist.round({column: 3 for column in money}))
+
+
 def write_result(
     data: ProblemData,
     result: Result,
@@ -219,10 +226,10 @@ def write_result(
     -------
     list of Path
         The files written: ``plan.csv``, ``sites.csv``, ``hamlets.csv``,
-        ``sites.geojson``, ``hamlets.geojson`` (these five only with a plan),
-        ``fibre.geojson`` (with a plan and a ``[network]``), ``summary.json``,
-        ``report.md`` and ``report.html``. They are listed in the folder's
-        :data:`OUTPUT_MARKER`.
+        ``sites.geojson``, ``hamlets.geojson``, ``worklist.csv`` (these six
+        only with a plan), ``fibre.geojson`` (with a plan and a
+        ``[network]``), ``summary.json``, ``report.md`` and ``report.html``.
+        They are listed in the folder's :data:`OUTPUT_MARKER`.
 
     Raises
     ------
@@ -259,6 +266,7 @@ def write_result(
         put("hamlets.csv", _csv_text(tables.hamlets))
         put("sites.geojson", sites_geojson(tables.sites))
         put("hamlets.geojson", hamlets_geojson(tables.hamlets))
+        put("worklist.csv", worklist_csv(tables.worklist))
     else:
         put("plan.csv", ",".join(plan_columns) + "\n")
     put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")

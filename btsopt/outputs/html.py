@@ -1,7 +1,8 @@
 """``report.html``: a self-contained report with KPIs, tables, a map and the frontier.
 
-The page opens offline: styles and the little script (layer toggles, zoom,
-sortable tables) are inline, the map and charts are inline SVG, fonts are the
+The page opens offline: styles and the little script (layer switches, zoom
+and pan, hover details, sortable tables) are inline, the map
+(:mod:`btsopt.outputs.mapview`) and charts are inline SVG, fonts are the
 system's. Every scenario text (Vietnamese hamlet names with diacritics) goes
 through :func:`html.escape`; the page declares UTF-8.
 """
@@ -11,44 +12,31 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from btsopt.data import ProblemData
 from btsopt.evaluation import Evaluation, evaluate
-from btsopt.outputs.tables import PlanTables, build_tables, resolve
+from btsopt.outputs.mapview import (
+    LEGEND_ORDER,
+    MapLayer,
+    map_context,
+    plan_layers,
+    render_map,
+)
+from btsopt.outputs.report import GAP_NOTE
+from btsopt.outputs.tables import PlanTables, build_tables, kpi_frame, resolve
 from btsopt.plan import Plan
-
-MAP_WIDTH = 1000.0
-"""Width of the map's SVG user space; the height follows the data's aspect."""
 
 TOOLTIP_LIMIT = 20_000
 """Above this many hamlets, covered hamlets get no tooltip (keeps the page small)."""
 
 MAP_BACKGROUND = "#e6eef4"
-"""Fill behind the map (a colour used nowhere else, so a screenshot can find the map)."""
-
-HAMLET_CLASSES: dict[str, tuple[str, str]] = {
-    "h0": ("#d62728", "not covered by any operator"),
-    "hp": ("#ff9f1c", "covered, but by fewer operators than required"),
-    "h1": ("#a1d99b", "covered by 1 operator"),
-    "h2": ("#41ab5d", "covered by 2 operators"),
-    "h3": ("#006d2c", "covered by 3 or more operators"),
-}
-"""CSS class of a hamlet marker -> (fill colour, legend text)."""
-
-SITE_CLASSES: dict[str, tuple[str, str]] = {
-    "kept": ("#1f4e99", "existing site kept (no new tenant)"),
-    "colocated": ("#8e44ad", "existing site with a new tenant (co-location)"),
-    "new": ("#00a6c8", "new site built"),
-    "removed": ("#7f7f7f", "existing site emptied and removed"),
-    "unused": ("#bdbdbd", "unused candidate or empty site"),
-}
-"""Site status -> (fill colour, legend text)."""
+"""Fill behind the map, outside the province (a colour used nowhere else, so a
+screenshot can find the map)."""
 
 _CSS = """
 :root{--ink:#1d2733;--muted:#5b6775;--line:#d9dee4;--bg:#f6f7f9;--ok:#1a7f37;--bad:#c62828}
@@ -71,12 +59,32 @@ background:none;border:0;padding:0}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;
 color:#fff}
 .badge.ok{background:var(--ok)}.badge.bad{background:var(--bad)}.badge.na{background:#8a96a3}
-.mapgrid{display:grid;grid-template-columns:minmax(0,1fr) 260px;gap:14px}
+.mapgrid{display:grid;grid-template-columns:minmax(0,1fr) 290px;gap:14px}
+.mapwrap{position:relative}
 #map{width:100%;height:auto;display:block;border:1px solid var(--line);
-border-radius:6px;cursor:grab;touch-action:none}
-.legend{font-size:13px}.legend div{display:flex;align-items:center;gap:6px;margin:3px 0}
-.legend svg{flex:none}.legend .n{margin-left:auto;color:var(--muted)}
-.legend h3{font-size:13px;margin:10px 0 4px}
+border-radius:6px;cursor:grab;touch-action:none;--k:1;--m:1}
+#map.zoomed .m{transform-box:fill-box;transform-origin:center;transform:scale(var(--m))}
+#map .line path,#map .polygon path{vector-effect:non-scaling-stroke}
+#map .polygon path{fill-rule:evenodd}
+#map text{font-size:calc(var(--fs,11px) / var(--k));stroke:#fff;stroke-linejoin:round;
+stroke-width:calc(3px / var(--k));paint-order:stroke}
+#map .line text{fill:#7a8794}#map .text text{text-anchor:middle;font-weight:600}
+.maptools{position:absolute;top:8px;left:8px;display:flex;flex-direction:column;gap:4px}
+.maptools button{width:28px;height:28px;font:16px/1 system-ui,sans-serif;border:1px solid #b8c2cc;
+border-radius:4px;background:#fff;cursor:pointer;color:var(--ink)}
+.mapscale{position:absolute;left:10px;bottom:10px;background:rgba(255,255,255,.85);
+padding:2px 6px 3px;border-radius:3px;font-size:11px}
+.mapscale .bar{height:6px;border:2px solid var(--ink);border-top:0;width:100px}
+.mapcoord{position:absolute;right:10px;bottom:10px;background:rgba(255,255,255,.85);
+padding:2px 6px;border-radius:3px;font-size:11px;font-variant-numeric:tabular-nums}
+.maptip{position:absolute;pointer-events:none;background:#1d2733;color:#fff;font-size:12px;
+padding:5px 8px;border-radius:4px;white-space:pre-line;max-width:320px;z-index:2;
+box-shadow:0 2px 6px rgba(0,0,0,.25)}
+.legend{font-size:13px}.legend h3{font-size:13px;margin:10px 0 4px}
+.legend label.sw{display:flex;align-items:center;gap:6px;margin:5px 0 2px;cursor:pointer}
+.legend label.sw svg,.legend .sub svg{flex:none}
+.legend .sub{display:flex;align-items:center;gap:6px;margin:1px 0 1px 24px;font-size:12px}
+.legend .n{margin-left:auto;color:var(--muted)}
 .note{color:var(--muted);font-size:12px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;
@@ -87,13 +95,6 @@ tr.total td{font-weight:600;border-top:2px solid var(--ink)}
 .scroll{max-height:520px;overflow:auto}
 .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:14px}
 .bar{height:10px;background:#4a78b5;border-radius:2px}
-.h0{fill:#d62728;stroke:#4d0000}.hp{fill:#ff9f1c;stroke:#6b3b00}
-.h1{fill:#a1d99b}.h2{fill:#41ab5d}.h3{fill:#006d2c}.hx{fill:#9e9e9e}
-.hs circle{stroke:#fff}
-.kept{fill:#1f4e99}.colocated{fill:#8e44ad}.new{fill:#00a6c8}
-.removed{fill:#fff;stroke:#7f7f7f}.unused{fill:#bdbdbd}
-.sites rect,.sites path{stroke:#fff}
-.ring{fill:none;stroke:#111}
 .frontier .axis{stroke:#5b6775}.frontier .grid{stroke:#e3e7eb}
 .frontier text{font-size:11px;fill:#3b4652}
 ul.viol{margin:0;padding-left:20px}
@@ -101,33 +102,62 @@ footer{color:var(--muted);font-size:12px;padding:0 24px 24px}
 @media (max-width:800px){.mapgrid{grid-template-columns:1fr}}
 """
 
-# Layer toggles, wheel zoom / drag pan of the map, sortable tables: about
-# forty lines, inline, optional (the page reads fine without JavaScript).
+# Layer switches, zoom (wheel, buttons) and pan (drag) of the map with a live
+# scale bar and cursor coordinates, hover details, sortable tables: inline,
+# no library. The page reads fine without JavaScript, minus hover details.
 _JS = """
 (function(){
 var svg=document.getElementById('map');
 if(svg){
  var vb0=svg.getAttribute('viewBox').split(' ').map(Number),vb=vb0.slice();
- var set=function(){svg.setAttribute('viewBox',vb.join(' '));};
- svg.addEventListener('wheel',function(e){e.preventDefault();
-  var r=svg.getBoundingClientRect(),f=e.deltaY<0?0.8:1.25;
-  var mx=vb[0]+(e.clientX-r.left)/r.width*vb[2],my=vb[1]+(e.clientY-r.top)/r.height*vb[3];
-  vb=[mx-(mx-vb[0])*f,my-(my-vb[1])*f,vb[2]*f,vb[3]*f];set();},{passive:false});
+ var d=svg.dataset,lon0=+d.lon0,lat1=+d.lat1,cosl=+d.cos,sc=+d.scale;
+ var wrap=svg.parentNode,tip=document.getElementById('maptip');
+ var coord=document.getElementById('mapcoord'),scale=document.getElementById('mapscale');
+ var rect=function(){return svg.getBoundingClientRect();};
+ var bar=function(){var r=rect();if(!r.width)return;
+  var km=vb[2]/r.width*111.32/sc,want=km*120,mag=Math.pow(10,Math.floor(Math.log10(want)));
+  var nice=[5,2,1].map(function(m){return m*mag;}).filter(function(v){return v<=want;})[0]||mag;
+  scale.firstChild.style.width=(nice/km).toFixed(0)+'px';
+  scale.lastChild.textContent=nice>=1?nice+' km':Math.round(nice*1000)+' m';};
+ var set=function(){svg.setAttribute('viewBox',vb.join(' '));var k=vb0[2]/vb[2];
+  svg.style.setProperty('--k',k);svg.style.setProperty('--m',Math.pow(k,-0.7));
+  svg.classList.toggle('zoomed',k>1.001||k<0.999);bar();};
+ var zoom=function(f,cx,cy){vb=[cx-(cx-vb[0])*f,cy-(cy-vb[1])*f,vb[2]*f,vb[3]*f];set();};
+ var user=function(e){var r=rect();
+  return [vb[0]+(e.clientX-r.left)/r.width*vb[2],vb[1]+(e.clientY-r.top)/r.height*vb[3]];};
+ svg.addEventListener('wheel',function(e){e.preventDefault();var u=user(e);
+  zoom(e.deltaY<0?0.8:1.25,u[0],u[1]);},{passive:false});
+ wrap.querySelectorAll('button[data-zoom]').forEach(function(b){
+  b.addEventListener('click',function(){var z=b.getAttribute('data-zoom');
+   if(z==='reset'){vb=vb0.slice();set();return;}
+   zoom(z==='in'?0.67:1.5,vb[0]+vb[2]/2,vb[1]+vb[3]/2);});});
  var drag=null;
- svg.addEventListener('pointerdown',function(e){drag=[e.clientX,e.clientY,vb[0],vb[1]];
-  svg.setPointerCapture(e.pointerId);});
- svg.addEventListener('pointermove',function(e){if(!drag)return;
-  var r=svg.getBoundingClientRect();
-  vb[0]=drag[2]-(e.clientX-drag[0])/r.width*vb[2];
-  vb[1]=drag[3]-(e.clientY-drag[1])/r.height*vb[3];set();});
- svg.addEventListener('pointerup',function(){drag=null;});
+ svg.addEventListener('pointerdown',function(e){drag=[e.clientX,e.clientY,vb[0],vb[1],0];});
+ svg.addEventListener('pointermove',function(e){
+  var u=user(e),r=rect();
+  coord.textContent=(u[1]/-sc+lat1).toFixed(4)+'°N '+(u[0]/sc/cosl+lon0).toFixed(4)+'°E';
+  if(drag){var dx=e.clientX-drag[0],dy=e.clientY-drag[1];
+   if(drag[4]||Math.abs(dx)+Math.abs(dy)>3){if(!drag[4])svg.setPointerCapture(e.pointerId);
+    drag[4]=1;tip.hidden=true;vb[0]=drag[2]-dx/r.width*vb[2];vb[1]=drag[3]-dy/r.height*vb[3];
+    set();return;}}
+  var t=e.target.closest&&e.target.closest('[data-tip]');
+  if(!t){tip.hidden=true;return;}
+  var w=wrap.getBoundingClientRect();tip.textContent=t.getAttribute('data-tip');tip.hidden=false;
+  var x=e.clientX-w.left+14,y=e.clientY-w.top+14;
+  if(x+tip.offsetWidth>w.width)x=e.clientX-w.left-tip.offsetWidth-10;
+  if(y+tip.offsetHeight>w.height)y=e.clientY-w.top-tip.offsetHeight-10;
+  tip.style.left=x+'px';tip.style.top=y+'px';});
+ var end=function(){drag=null;};
+ svg.addEventListener('pointerup',end);svg.addEventListener('pointercancel',end);
+ svg.addEventListener('pointerleave',function(){tip.hidden=true;coord.textContent='';});
  svg.addEventListener('dblclick',function(){vb=vb0.slice();set();});
+ window.addEventListener('resize',bar);set();
 }
 document.querySelectorAll('input[data-layer]').forEach(function(box){
  box.addEventListener('change',function(){
   var g=document.getElementById(box.getAttribute('data-layer'));
   if(g)g.style.display=box.checked?'':'none';});});
-document.querySelectorAll('table.sortable th').forEach(function(th,i){
+document.querySelectorAll('table.sortable th').forEach(function(th){
  th.addEventListener('click',function(){
   var table=th.closest('table'),body=table.tBodies[0];
   var col=Array.prototype.indexOf.call(th.parentNode.children,th);
@@ -227,7 +257,7 @@ def _table(
 
 
 def _header(data: ProblemData, result: Any, evaluation: Evaluation | None,
-            title: str | None) -> str:
+            title: str | None, context: str | None = None) -> str:
     heading = title or f"Sharing plan: {data.name}"
     parts = []
     if result is not None:
@@ -238,7 +268,7 @@ def _header(data: ProblemData, result: Any, evaluation: Evaluation | None,
         parts.append(f"gap {_e(_pct(result.gap, 3))}")
         parts.append(f"solved by {_e(result.backend)} in {result.wall_time:.1f} s")
     elif evaluation is not None:
-        parts.append("evaluation of a given plan (no solve)")
+        parts.append(_e(context or "evaluation of a given plan (no solve)"))
         parts.append(f"system cost (NPV) <b>{_e(_money(evaluation.system_cost))} "
                      f"{_e(data.currency)}</b>")
         parts.append("admissible" if evaluation.admissible else
@@ -249,8 +279,16 @@ def _header(data: ProblemData, result: Any, evaluation: Evaluation | None,
     lines.append(f'<p class="sub">{_e(data.describe())}</p>')
     if parts:
         lines.append(f'<p class="sub">{" · ".join(parts)}</p>')
+    if result is not None:
+        lines.append(f'<p class="sub note">{_markdown_code(GAP_NOTE)}</p>')
     lines.append("</header>")
     return "".join(lines)
+
+
+def _markdown_code(text: str) -> str:
+    """Escaped text with Markdown `code` spans as <code>."""
+    pieces = _e(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
 
 
 def _card(label: str, value: str, target: str, met: bool | None) -> str:
@@ -329,200 +367,31 @@ def _kpi_table(data: ProblemData, tables: PlanTables) -> str:
 # ----------------------------------------------------------------- the map
 
 
-@dataclass(frozen=True)
-class _Projection:
-    """Equirectangular projection scaled by cos(latitude) into the SVG user space."""
-
-    lon0: float
-    lat1: float
-    cos_lat: float
-    scale: float
-    width: float
-    height: float
-
-    @classmethod
-    def fit(cls, lon: np.ndarray, lat: np.ndarray, width: float = MAP_WIDTH) -> _Projection:
-        if len(lon) == 0:
-            lon, lat = np.array([0.0]), np.array([0.0])
-        cos_lat = max(math.cos(math.radians(float(np.mean(lat)))), 0.05)
-        x, y = np.asarray(lon) * cos_lat, np.asarray(lat)
-        cx, cy = (x.min() + x.max()) / 2, (y.min() + y.max()) / 2
-        sx, sy = max(float(np.ptp(x)), 1e-3), max(float(np.ptp(y)), 1e-3)
-        # Keep a sensible page shape: a line of hamlets still gets a map.
-        sy = min(max(sy, 0.4 * sx), 1.3 * sx)
-        sx = max(sx, sy / 1.3)
-        sx, sy = sx * 1.08, sy * 1.08  # margin for markers at the edge
-        scale = width / sx
-        return cls(lon0=(cx - sx / 2) / cos_lat, lat1=cy + sy / 2, cos_lat=cos_lat,
-                   scale=scale, width=width, height=sy * scale)
-
-    def xy(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = (np.asarray(lon, dtype=float) - self.lon0) * self.cos_lat * self.scale
-        y = (self.lat1 - np.asarray(lat, dtype=float)) * self.scale
-        return x, y
-
-
-def _hamlet_class(count: int, covered: bool) -> str:
-    if count == 0:
-        return "h0"
-    if not covered:
-        return "hp"
-    return f"h{min(count, 3)}"
-
-
-def _site_symbol(status: str, x: float, y: float, s: float) -> str:
-    if status == "new":  # a triangle: the one shape that means "built"
-        return (f'<path class="new" d="M{x:.1f} {y - s * 1.15:.1f}L{x + s:.1f} {y + s * 0.7:.1f}'
-                f'H{x - s:.1f}Z">')
-    if status == "removed":
-        return (f'<path class="removed" d="M{x - s:.1f} {y - s:.1f}h{2 * s:.1f}v{2 * s:.1f}'
-                f'h{-2 * s:.1f}ZM{x - s:.1f} {y - s:.1f}l{2 * s:.1f} {2 * s:.1f}M{x + s:.1f} '
-                f'{y - s:.1f}l{-2 * s:.1f} {2 * s:.1f}">')
-    return (f'<rect class="{status}" x="{x - s:.1f}" y="{y - s:.1f}" width="{2 * s:.1f}" '
-            f'height="{2 * s:.1f}">')
-
-
-def _end_tag(symbol: str) -> str:
-    return "</path>" if symbol.startswith("<path") else "</rect>"
-
-
-def _legend_swatch(kind: str, cls: str) -> str:
-    if kind == "hamlet":
-        r = 6 if cls == "h0" else 4.5
-        stroke = ' stroke-width="1.2"' if cls in ("h0", "hp") else ""
-        return (f'<svg width="16" height="16"><circle class="{cls}" cx="8" cy="8" r="{r}"'
-                f'{stroke}/></svg>')
-    if kind == "ring":
-        return ('<svg width="16" height="16"><rect class="kept" x="4" y="4" width="8" '
-                'height="8"/><circle class="ring" cx="8" cy="8" r="7" stroke-width="1.3"/>'
-                '</svg>')
-    symbol = _site_symbol(cls, 8, 8, 4.5)
-    return f'<svg width="16" height="16">{symbol}{_end_tag(symbol)}</svg>'
-
-
-def _map_section(data: ProblemData, tables: PlanTables) -> str:
-    hamlets, sites = tables.hamlets, tables.sites
-    status = sites["status"].to_numpy()
-    shown = status != "unused"
-    lon = np.concatenate([hamlets["lon"].to_numpy(float), sites["lon"].to_numpy(float)[shown]])
-    lat = np.concatenate([hamlets["lat"].to_numpy(float), sites["lat"].to_numpy(float)[shown]])
-    proj = _Projection.fit(lon, lat)
-    w, h = proj.width, proj.height
-    n = max(len(hamlets), 1)
-    # Marker size from the space per hamlet: legible on a province, not huge on a village.
-    r = min(max(0.18 * math.sqrt(w * h / n), 2.0), 9.0)
-    s = r * 1.1
-    hx, hy = proj.xy(hamlets["lon"], hamlets["lat"])
-    sx, sy = proj.xy(sites["lon"], sites["lat"])
-
-    counts = hamlets["operator_count"].to_numpy()
-    required = hamlets["required_operators"].to_numpy()
-    covered = hamlets["covered"].to_numpy(bool)
-    classes = [_hamlet_class(int(c), bool(v)) for c, v in zip(counts, covered, strict=True)]
-    names, ids = hamlets["name"].tolist(), hamlets["hamlet_id"].tolist()
-    communes, districts = hamlets["commune"].tolist(), hamlets["district"].tolist()
-    pops, ops = hamlets["population"].tolist(), hamlets["operators"].tolist()
-
-    def hamlet_title(i: int) -> str:
-        where = ", ".join(p for p in (communes[i], districts[i]) if p)
-        label = f"{names[i]} ({ids[i]})" if names[i] else ids[i]
-        cover = (f"covered by {counts[i]} operator(s): {ops[i].replace(';', ', ')}"
-                 if counts[i] else "NOT COVERED")
-        need = "" if covered[i] else f" (needs {required[i]})"
-        return _e(f"{label}{', ' + where if where else ''}\npopulation {pops[i]:,.0f}\n"
-                  f"{cover}{need}")
-
-    # Tooltips are most of the map's bytes: past a size, keep them only on the
-    # hamlets short of coverage, the ones a planner needs to identify.
-    tooltips = len(hamlets) <= TOOLTIP_LIMIT
-    covered_marks, uncovered_marks = [], []
-    for i, cls in enumerate(classes):
-        if cls in ("h0", "hp"):
-            uncovered_marks.append(
-                f'<circle class="{cls}" cx="{hx[i]:.1f}" cy="{hy[i]:.1f}" r="{r * 1.7:.1f}" '
-                f'stroke-width="{r * 0.35:.2f}"><title>{hamlet_title(i)}</title></circle>')
-        elif tooltips:
-            covered_marks.append(
-                f'<circle class="{cls}" cx="{hx[i]:.1f}" cy="{hy[i]:.1f}" r="{r:.1f}">'
-                f"<title>{hamlet_title(i)}</title></circle>")
-        else:
-            covered_marks.append(
-                f'<circle class="{cls}" cx="{hx[i]:.1f}" cy="{hy[i]:.1f}" r="{r:.1f}"/>')
-
-    site_ids, owners = sites["site_id"].tolist(), sites["owner"].tolist()
-    tenants, new_tenants = sites["tenants"].tolist(), sites["new_tenants"].tolist()
-    removed_tenants = sites["removed_tenants"].tolist()
-    shared = sites["shared"].to_numpy(bool)
-    site_marks, unused_marks, rings = [], [], []
-    for j, st in enumerate(status):
-        x, y = sx[j], sy[j]
-        parts = [f"site {site_ids[j]}: {st}"]
-        if owners[j]:
-            parts.append(f"owner {owners[j]}")
-        if tenants[j]:
-            parts.append(f"tenants {tenants[j].replace(';', ', ')}")
-        if new_tenants[j]:
-            parts.append(f"new {new_tenants[j].replace(';', ', ')}")
-        if removed_tenants[j]:
-            parts.append(f"removed {removed_tenants[j].replace(';', ', ')}")
-        if shared[j]:
-            parts.append("shared")
-        title = f"<title>{_e(chr(10).join(parts))}</title>"
-        if st == "unused":
-            unused_marks.append(f'<circle class="unused" cx="{x:.1f}" cy="{y:.1f}" '
-                                f'r="{r * 0.45:.1f}">{title}</circle>')
-            continue
-        symbol = _site_symbol(st, x, y, s)
-        site_marks.append(f"{symbol}{title}{_end_tag(symbol)}")
-        if shared[j]:
-            rings.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{s * 1.75:.1f}"/>')
-
-    svg = (
-        f'<svg id="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" '
-        f'role="img" aria-label="Map of hamlets by coverage and sites by status">'
-        f'<g id="lyr-unused" style="display:none">{"".join(unused_marks)}</g>'
-        f'<g id="lyr-hamlets" class="hs" stroke-width="{r * 0.2:.2f}">'
-        f'{"".join(covered_marks)}</g>'
-        f'<g id="lyr-sites" class="sites" stroke-width="{s * 0.25:.2f}">{"".join(site_marks)}'
-        f'<g class="ring" stroke-width="{s * 0.3:.2f}">{"".join(rings)}</g></g>'
-        f'<g id="lyr-uncovered">{"".join(uncovered_marks)}</g>'
-        "</svg>"
-    )
-
-    class_counts = pd.Series(classes, dtype=object).value_counts()
-    status_counts = pd.Series(status, dtype=object).value_counts()
-    legend = ['<div class="legend"><h3>Hamlets</h3>']
-    for cls, (_, text) in HAMLET_CLASSES.items():
-        if cls == "hp" and not class_counts.get("hp", 0):
-            continue  # only meaningful when hamlets need several operators
-        legend.append(f'<div>{_legend_swatch("hamlet", cls)}{_e(text)}'
-                      f'<span class="n">{int(class_counts.get(cls, 0)):,}</span></div>')
-    legend.append("<h3>Sites</h3>")
-    for st, (_, text) in SITE_CLASSES.items():
-        if st == "unused":
-            swatch = ('<svg width="16" height="16"><circle class="unused" cx="8" cy="8" '
-                      'r="3"/></svg>')
-        else:
-            swatch = _legend_swatch("site", st)
-        legend.append(f"<div>{swatch}{_e(text)}"
-                      f'<span class="n">{int(status_counts.get(st, 0)):,}</span></div>')
-    legend.append(f'<div>{_legend_swatch("ring", "")}shared (2 or more tenants)'
-                  f'<span class="n">{int(shared.sum()):,}</span></div>')
-    legend.append("<h3>Layers</h3>")
-    for layer, text, on in (("lyr-hamlets", "covered hamlets", True),
-                            ("lyr-uncovered", "hamlets short of coverage", True),
-                            ("lyr-sites", "active and removed sites", True),
-                            ("lyr-unused", "unused sites", False)):
-        legend.append(f'<div><label><input type="checkbox" data-layer="{layer}"'
-                      f'{" checked" if on else ""}> {_e(text)}</label></div>')
-    legend.append('<p class="note">Hover a marker for details; scroll to zoom, drag to pan, '
-                  "double-click to reset. Equirectangular projection.</p>")
-    if not tooltips:
-        legend.append(f'<p class="note">With more than {TOOLTIP_LIMIT:,} hamlets, covered '
-                      "hamlets carry no tooltip (see hamlets.csv).</p>")
-    legend.append("</div>")
-    return (f'<section><h2>Map</h2><div class="mapgrid"><div>{svg}</div>'
-            f'<aside>{"".join(legend)}</aside></div></section>')
+def _map_section(data: ProblemData, tables: PlanTables,
+                 extra_layers: Sequence[MapLayer] = ()) -> str:
+    context = map_context(data, tables)
+    layers = plan_layers(context) + list(extra_layers)
+    if len(tables.hamlets) > TOOLTIP_LIMIT:  # tooltips are most of the bytes
+        layers = [replace(layer, features=tuple(replace(f, title="") for f in layer.features))
+                  if layer.name == "hamlets" else layer for layer in layers]
+    svg, legend = render_map(layers, context.projection, context.marker,
+                             legend_order=LEGEND_ORDER)
+    notes = ['<p class="note">Hover a marker for details; scroll or use + and − to zoom, '
+             "drag to pan, double-click or ⟲ to reset. District areas are traced from the "
+             "hamlets' districts (the scenario has no boundary shapes). Equirectangular "
+             "projection, WGS84.</p>"]
+    if len(tables.hamlets) > TOOLTIP_LIMIT:
+        notes.append(f'<p class="note">With more than {TOOLTIP_LIMIT:,} hamlets, covered '
+                     "hamlets carry no tooltip (see hamlets.csv).</p>")
+    tools = ('<div class="maptools"><button type="button" data-zoom="in" title="zoom in">+'
+             '</button><button type="button" data-zoom="out" title="zoom out">−</button>'
+             '<button type="button" data-zoom="reset" title="whole map">⟲</button></div>')
+    overlay = ('<div id="mapscale" class="mapscale"><div class="bar"></div><span></span></div>'
+               '<div id="mapcoord" class="mapcoord"></div><div id="maptip" class="maptip" '
+               'hidden></div>')
+    return (f'<section><h2>Map</h2><div class="mapgrid"><div class="mapwrap">{svg}{tools}'
+            f'{overlay}</div><aside class="legend">{legend}{"".join(notes)}</aside></div>'
+            "</section>")
 
 
 # ----------------------------------------------------------------- costs, operators, areas
@@ -560,9 +429,58 @@ def _operators_section(data: ProblemData, tables: PlanTables) -> str:
         rows.append([label, *((_money(rec[m]), rec[m]) for m in money),
                      *((_count(rec[c]), rec[c]) for c in ("tenancies", "kept", "added",
                                                            "removed"))])
+    frame = tables.operators
+    total = ["total", *((_money(float(frame[m].sum())), float(frame[m].sum())) for m in money),
+             *((_count(float(frame[c].sum())), float(frame[c].sum()))
+               for c in ("tenancies", "kept", "added", "removed"))]
     return (f"<h2>Per operator (NPV, {_e(data.currency)})</h2><p class=\"note\">Own cost = "
             "capex + opex + decommission of the tenancies and sites it owns; net NPV adds rent "
-            "paid and subtracts rent received.</p>" + _table(cols, rows))
+            "paid and subtracts rent received. Own costs, and net NPVs, add up to the system "
+            "cost.</p>" + _table(cols, rows, total=total))
+
+
+def _worklist_section(data: ProblemData, tables: PlanTables) -> str:
+    work = tables.worklist
+    if work.empty:
+        return ("<section><h2>Work list</h2><p>The plan changes nothing: no site to build, "
+                "join or leave.</p></section>")
+    names = {op.id: op.name for op in data.operators}
+    actions = ("build", "colocate", "remove", "site_build", "site_decommission")
+    shown = [a for a in actions if (work["action"] == a).any()]
+    summary_rows = []
+    for party, rows in work.groupby("party", sort=False):
+        counts = rows["action"].value_counts()
+        summary_rows.append([
+            f"{names[party]} ({party})" if party in names else party,
+            *((_count(int(counts.get(a, 0))), int(counts.get(a, 0))) for a in shown),
+            (_money(float(rows["cost"].sum())), float(rows["cost"].sum())),
+            (_money(float(rows["rent_npv"].sum())), float(rows["rent_npv"].sum())),
+        ])
+    summary_cols = [_Col("party"), *(_Col(a.replace("_", " "), True) for a in shown),
+                    _Col("cost", True), _Col("rent", True)]
+    total = ["total", *((_count(int((work["action"] == a).sum())),
+                         float((work["action"] == a).sum())) for a in shown),
+             (_money(float(work["cost"].sum())), float(work["cost"].sum())),
+             (_money(float(work["rent_npv"].sum())), float(work["rent_npv"].sum()))]
+    cols = [_Col("party"), _Col("action"), _Col("site"), _Col("commune"), _Col("district"),
+            _Col("lon", True), _Col("lat", True), _Col("capex", True), _Col("opex (NPV)", True),
+            _Col("decommission", True), _Col("cost", True), _Col("rent (NPV)", True)]
+    rows = [[rec["party"], rec["action"], rec["site_id"], rec["commune"], rec["district"],
+             (f"{rec['lon']:.5f}", rec["lon"]), (f"{rec['lat']:.5f}", rec["lat"]),
+             *((_money(rec[c]), rec[c]) for c in ("capex", "opex_npv", "decommission", "cost",
+                                                 "rent_npv"))]
+            for rec in work.to_dict("records")]
+    return (f"<section><h2>Work list ({len(work):,} items)</h2><p class=\"note\">What each "
+            "party builds (<b>build</b>: a new site and its first tenancy), installs "
+            "(<b>colocate</b>: a tenancy on a site another party owns or builds) or takes down "
+            "(<b>remove</b>); <b>site build</b> and <b>site decommission</b> are a site "
+            "owner's own work where it is not a tenant. Cost = capex + opex over the horizon "
+            f"+ decommission (NPV, {_e(data.currency)}); rent over the horizon is a transfer, "
+            "listed apart. Place: commune and district of the nearest hamlet. The same rows "
+            "are in worklist.csv.</p>"
+            + _table(summary_cols, summary_rows, sortable=False, total=total)
+            + f'<div class="scroll">{_table(cols, rows, table_id="worklist-table")}</div>'
+            "</section>")
 
 
 def _area_section(frame: pd.DataFrame, level: str) -> str:
@@ -865,6 +783,8 @@ def render_html(
     frontier: Any = None,
     title: str | None = None,
     tables: PlanTables | None = None,
+    layers: Sequence[MapLayer] = (),
+    context: str | None = None,
 ) -> str:
     """The self-contained HTML report of a plan.
 
@@ -887,6 +807,12 @@ def render_html(
     tables
         Precomputed :func:`~btsopt.outputs.tables.build_tables` of the same
         plan, to save recomputing them.
+    layers
+        Map layers drawn besides the plan's own
+        (:func:`btsopt.outputs.mapview.plan_layers`).
+    context
+        What the page shows, in the header, for an ``Evaluation`` (default
+        "evaluation of a given plan (no solve)"; e.g. a frontier point).
 
     Returns
     -------
@@ -918,16 +844,17 @@ def render_html(
         tables = _with_result_kpis(data, tables, result)
 
     body = [
-        _header(data, result, evaluation, title),
+        _header(data, result, evaluation, title, context),
         "<main>",
         banner,
         _kpi_cards(data, tables),
-        _map_section(data, tables),
+        _frontier_section(data, frontier, evaluation) if frontier is not None else "",
+        _map_section(data, tables, layers),
         _violations_section(evaluation) if not banner else "",
         f'<div class="cols"><section>{_kpi_table(data, tables)}</section>'
         f"<section>{_cost_section(data, tables)}</section></div>",
         f"<section>{_operators_section(data, tables)}</section>",
-        _frontier_section(data, frontier, evaluation) if frontier is not None else "",
+        _worklist_section(data, tables),
         f"<section>{_area_section(tables.districts, 'district')}</section>",
         f"<section>{_area_section(tables.communes, 'commune')}</section>",
         _uncovered_section(tables),
@@ -949,9 +876,6 @@ def render_html(
 def _with_result_kpis(data: ProblemData, tables: PlanTables, result: Any) -> PlanTables:
     if "lower_bound" in tables.kpis.index:
         return tables
-    from dataclasses import replace
-
-    from btsopt.outputs.tables import kpi_frame
 
     return replace(tables, kpis=kpi_frame(data, tables.evaluation, result))
 

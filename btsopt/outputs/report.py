@@ -1,4 +1,4 @@
-"""``report.md``: the KPIs against the targets and the cost breakdown, for planners."""
+"""``report.md``: the KPIs against the targets, the cost breakdown and the work list."""
 
 from __future__ import annotations
 
@@ -9,8 +9,17 @@ import numpy as np
 from btsopt.data import ProblemData
 from btsopt.network.fibre import FibrePlan
 from btsopt.outputs.fibre import fibre_report_lines
-from btsopt.outputs.tables import PlanTables, build_tables
+from btsopt.outputs.tables import WORK_ACTIONS, PlanTables, build_tables
 from btsopt.result import Result
+
+GAP_NOTE = (
+    "Status `optimal` means the plan's cost is proven to be within the stopping gap of "
+    "the lowest possible cost (`btsopt solve` stops at 0.1% unless `--gap` says "
+    "otherwise); it is the exact optimum only at gap 0. The gap is (cost - lower bound) / "
+    "cost, shown as a percentage in reports and on the console and stored as a fraction "
+    "in `summary.json` (0.0001 there is 0.01% here)."
+)
+"""What "optimal" and the gap mean, said the same way in report.md and report.html."""
 
 
 def _money(value: float) -> str:
@@ -32,8 +41,8 @@ def render_report(
     fibre
         The fibre plan (``[network]``): adds its section.
     tables
-        The plan's tables, when already built (only a scenario with
-        ``[demand]`` needs them: its section on load and service).
+        The plan's tables, when already built (for the work list and, with
+        ``[demand]``, the section on load and service).
     """
     t = data.targets
     lines = [
@@ -49,6 +58,7 @@ def render_report(
     ]
     if result.message:
         lines += [f"> {result.message}", ""]
+    lines += [GAP_NOTE, ""]
     ev = result.evaluation
     if ev is None:
         return "\n".join(lines)
@@ -104,18 +114,32 @@ def render_report(
     lines += [
         "## Per operator (rent is a transfer between operators, outside system cost)",
         "",
-        "| operator | own cost | rent paid | rent received | net NPV |",
+        "Own cost = capex + opex + decommission of the tenancies and sites a party owns; "
+        "the tower companies and other owners that are not operators pay for their sites. "
+        "Own costs add up to the system cost; so do net NPVs, since rent paid and received "
+        "cancel out.",
+        "",
+        "| party | own cost | rent paid | rent received | net NPV |",
         "|---|---|---|---|---|",
     ]
-    for op_id, row in ev.operators.items():
+    parties = [(op_id, row) for op_id, row in ev.operators.items()]
+    parties.append(("third party (tower companies, other owners)", ev.third_party))
+    for label, row in parties:
         lines.append(
-            f"| {op_id} | {_money(row['cost'])} | {_money(row['rent_paid'])} | "
+            f"| {label} | {_money(row['cost'])} | {_money(row['rent_paid'])} | "
             f"{_money(row['rent_received'])} | {_money(row.get('npv', math.nan))} |"
         )
-    lines.append("")
+    total = {key: sum(float(row.get(key, 0.0)) for _, row in parties)
+             for key in ("cost", "rent_paid", "rent_received", "npv")}
+    lines += [
+        f"| **total** | **{_money(total['cost'])}** | {_money(total['rent_paid'])} | "
+        f"{_money(total['rent_received'])} | **{_money(total['npv'])}** |",
+        "",
+    ]
+    tables = tables if tables is not None else build_tables(data, result)
     if data.demand is not None and ev.demand is not None:
-        tables = tables if tables is not None else build_tables(data, result)
         lines += _demand_section(data, tables)
+    lines += worklist_markdown(data, tables)
     if fibre is not None:
         lines += fibre_report_lines(data, fibre)
     if result.levels:
@@ -130,6 +154,42 @@ def render_report(
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def worklist_markdown(data: ProblemData, tables: PlanTables) -> list[str]:
+    """The work list as Markdown lines: per party, a table of its sites to work on."""
+    work = tables.worklist
+    lines = ["## Work list", ""]
+    if work.empty:
+        return lines + ["The plan changes nothing: no site to build, join or leave.", ""]
+    lines += [
+        "What each party builds (`build`: a new site and its first tenancy), installs "
+        "(`colocate`: a tenancy on a site another party owns or builds) or takes down "
+        "(`remove`); `site_build` and `site_decommission` are a site owner's own work "
+        f"where it is not a tenant. Cost = capex + opex over the horizon + decommission "
+        f"(NPV, {data.currency}); rent over the horizon is listed apart (a transfer). "
+        "Place: the commune and district of the nearest hamlet. Also in `worklist.csv`.",
+        "",
+    ]
+    names = {op.id: op.name for op in data.operators}
+    for party, rows in work.groupby("party", sort=False):
+        counts = rows["action"].value_counts()
+        summary = ", ".join(f"{int(counts[a])} {a}" for a in WORK_ACTIONS if a in counts)
+        title = f"{names[party]} ({party})" if party in names else party
+        lines += [
+            f"### {title}: {summary}; cost {_money(float(rows['cost'].sum()))}",
+            "",
+            "| action | site | commune | district | lon | lat | cost | rent |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for rec in rows.to_dict("records"):
+            lines.append(
+                f"| {rec['action']} | {rec['site_id']} | {rec['commune']} | "
+                f"{rec['district']} | {rec['lon']:.5f} | {rec['lat']:.5f} | "
+                f"{_money(rec['cost'])} | {_money(rec['rent_npv'])} |"
+            )
+        lines.append("")
+    return lines
 
 
 def _demand_section(data: ProblemData, tables: PlanTables) -> list[str]:

@@ -328,6 +328,126 @@ def operators_frame(evaluation: Evaluation, plan: Plan, data: ProblemData) -> pd
     return pd.DataFrame(rows)
 
 
+WORKLIST_COLUMNS: tuple[str, ...] = (
+    "party", "action", "site_id", "site_owner", "commune", "district", "lon", "lat",
+    "capex", "opex_npv", "decommission", "cost", "rent_npv",
+)
+"""Columns of :func:`worklist_frame` (and ``worklist.csv``)."""
+
+WORK_ACTIONS: tuple[str, ...] = ("build", "colocate", "remove", "site_build",
+                                 "site_decommission")
+"""Values of the work list's ``action`` column, in the order rows are sorted."""
+
+
+def worklist_frame(data: ProblemData, plan: Plan, sites: pd.DataFrame | None = None,
+                   evaluation: Evaluation | None = None) -> pd.DataFrame:
+    """The work a plan asks for: per party, what to build, install or remove where.
+
+    One row per tenancy that changes (``build``: the first tenant of a new
+    site, ``colocate``: a new tenant on an existing or new site, ``remove``:
+    a tenancy that ends) and, where a site's owner has no such row there,
+    one ``site_build`` or ``site_decommission`` row for the owner (a tower
+    company building or taking down a site). Site costs go to the site's
+    owner, as in the evaluation: an operator named in ``owner``, the
+    builder of a new site without one, else a third party (named by
+    ``owner``, or ``third_party`` when empty).
+
+    Parameters
+    ----------
+    data
+        The problem.
+    plan
+        The plan.
+    sites
+        :func:`sites_frame` of the plan (computed if not given).
+    evaluation
+        The plan's evaluation (computed if not given; gives the annuity).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`WORKLIST_COLUMNS`: ``party`` (operator id, or the
+        third-party owner), ``action`` (one of :data:`WORK_ACTIONS`),
+        ``site_id``, ``site_owner`` (who pays the site's costs),
+        ``commune``, ``district`` (of the nearest hamlet), ``lon``, ``lat``,
+        and money (NPV, scenario currency): ``capex`` (one-off: site capex
+        of a new site its owner builds, tenancy capex), ``opex_npv`` (the
+        new site's and tenancy's opex over the horizon), ``decommission``,
+        ``cost = capex + opex_npv + decommission`` (part of the system
+        cost), ``rent_npv`` (rent the tenant pays a site owner over the
+        horizon: a transfer, not in ``cost``). Sorted by party (operators
+        in scenario order, then third parties), action, site. Summed over
+        all rows, ``capex`` is the system cost's site and tenancy capex and
+        ``decommission`` its decommission cost.
+    """
+    sites = sites_frame(data, plan) if sites is None else sites
+    evaluation = evaluate(data, plan) if evaluation is None else evaluation
+    a = float(evaluation.annuity_factor)
+    econ = data.economics
+    after = np.asarray(plan.tenancies, dtype=bool)
+    existing = np.asarray(data.sites.existing, dtype=bool)
+    ops = data.operator_ids
+    index = {op: k for k, op in enumerate(ops)}
+    status = sites["status"].to_numpy()
+    position = {site_id: j for j, site_id in enumerate(data.sites.ids)}
+
+    def payer(j: int) -> str:
+        owner = data.sites.owner[j].strip()
+        if owner:
+            return owner
+        if not existing[j] and after[j].any():
+            return ops[int(np.argmax(after[j]))]  # the builder owns it
+        return "third_party"
+
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    site_row = sites.set_index("site_id")
+
+    def add(party: str, action: str, j: int, capex: float = 0.0, opex: float = 0.0,
+            decommission: float = 0.0, rent: float = 0.0) -> None:
+        key = (party, data.sites.ids[j])
+        if key not in rows:
+            rec = site_row.loc[data.sites.ids[j]]
+            rows[key] = {"party": party, "action": action, "site_id": data.sites.ids[j],
+                         "site_owner": payer(j), "commune": rec["commune"],
+                         "district": rec["district"], "lon": float(rec["lon"]),
+                         "lat": float(rec["lat"]), "capex": 0.0, "opex_npv": 0.0,
+                         "decommission": 0.0, "rent_npv": 0.0}
+        row = rows[key]
+        row["capex"] += capex
+        row["opex_npv"] += opex
+        row["decommission"] += decommission
+        row["rent_npv"] += rent
+
+    for site_id, operator, action in plan.rows(data):
+        if action == "keep":
+            continue
+        j, k = position[site_id], index[operator]
+        op = data.operators[k]
+        if action == "remove":
+            add(operator, action, j, decommission=econ.decommission_cost)
+        else:
+            rent = 0.0 if payer(j) == operator else float(data.sites.rent_per_year[j]) * a
+            add(operator, action, j, capex=op.tenancy_capex,
+                opex=op.tenancy_opex_per_year * a, rent=rent)
+    for j in np.flatnonzero((status == "new") | (status == "removed")):
+        party = payer(int(j))
+        if status[j] == "new":
+            action = "build" if (party, data.sites.ids[j]) in rows else "site_build"
+            add(party, action, int(j), capex=float(data.sites.capex[j]),
+                opex=float(data.sites.opex_per_year[j]) * a)
+        else:
+            action = "remove" if (party, data.sites.ids[j]) in rows else "site_decommission"
+            add(party, action, int(j), decommission=econ.decommission_cost)
+    frame = pd.DataFrame(list(rows.values()), columns=[c for c in WORKLIST_COLUMNS
+                                                       if c != "cost"])
+    frame["cost"] = frame["capex"] + frame["opex_npv"] + frame["decommission"]
+    party_rank = frame["party"].map(lambda p: index.get(p, len(ops)))
+    action_rank = frame["action"].map(WORK_ACTIONS.index)
+    order = np.lexsort([frame["site_id"].to_numpy(), action_rank.to_numpy(),
+                        frame["party"].to_numpy(), party_rank.to_numpy()])
+    return frame.iloc[order].reset_index(drop=True)[list(WORKLIST_COLUMNS)]
+
+
 _DEMAND_KEYS = ("subscriptions", "served_subscriptions", "served_share", "carriers_added",
                 "max_load")
 
@@ -432,6 +552,8 @@ class PlanTables:
         KPIs against the targets.
     cost
         System cost breakdown.
+    worklist
+        What to build, install and remove, per party (:func:`worklist_frame`).
     carriers
         With ``[demand]``: carriers and load per district and operator
         (:func:`~btsopt.outputs.capacity.carriers_frame`); else ``None``.
@@ -447,6 +569,7 @@ class PlanTables:
     operators: pd.DataFrame
     kpis: pd.DataFrame
     cost: pd.DataFrame
+    worklist: pd.DataFrame
     carriers: pd.DataFrame | None = None
 
 
@@ -490,5 +613,6 @@ def build_tables(
         operators=operators_frame(evaluation, plan, data),
         kpis=kpi_frame(data, evaluation, result, plan),
         cost=cost_frame(evaluation),
+        worklist=worklist_frame(data, plan, sites, evaluation),
         carriers=carriers_frame(tenancies, data) if data.demand is not None else None,
     )

@@ -6,8 +6,6 @@ Debian); set ``BTSOPT_CHROMIUM`` to use another binary.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,23 +16,15 @@ from matplotlib import image as mpimg
 from btsopt.data import ProblemData
 from btsopt.evaluation import evaluate
 from btsopt.outputs import render_html
-from btsopt.outputs.html import HAMLET_CLASSES, MAP_BACKGROUND
+from btsopt.outputs.html import MAP_BACKGROUND
+from btsopt.outputs.mapview import HAMLET_COLOURS, UNCOVERED
 from btsopt.plan import Plan
+
+from .browser import FLAGS, chromium
 
 pytestmark = pytest.mark.browser
 
 WINDOW = (1200, 900)
-
-
-def _chromium() -> str | None:
-    override = os.environ.get("BTSOPT_CHROMIUM")
-    if override:
-        return override
-    for name in ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -42,14 +32,12 @@ def _rgb(hex_colour: str) -> np.ndarray:
 
 
 def _screenshot(page: Path, tmp_path: Path) -> np.ndarray:
-    binary = _chromium()
+    binary = chromium()
     if binary is None:
         pytest.skip("no chromium binary found")
     png = tmp_path / "shot.png"
     command = [
-        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
+        binary, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
         f"--window-size={WINDOW[0]},{WINDOW[1]}", page.resolve().as_uri(),
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
@@ -80,14 +68,14 @@ def test_screenshot_shows_map(existing_network_page: Path, tmp_path: Path) -> No
 
     # The map: the bounding box of its background colour, which nothing else uses.
     rows, cols = np.nonzero(_near(pixels, MAP_BACKGROUND, tolerance=2))
-    assert len(rows) > 50_000, "map background not on screen"
+    assert len(rows) > 10_000, "map background not on screen"
     top, bottom, left, right = rows.min(), rows.max(), cols.min(), cols.max()
     assert bottom - top > 200 and right - left > 400
     inside = pixels[top : bottom + 1, left : right + 1]
-    red = _near(inside, HAMLET_CLASSES["h0"][0]).sum()
-    green = sum(_near(inside, HAMLET_CLASSES[c][0]).sum() for c in ("h1", "h2", "h3"))
+    red = _near(inside, UNCOVERED).sum()
+    green = sum(_near(inside, HAMLET_COLOURS[c][0]).sum() for c in ("h1", "h2", "h3"))
     assert red > 200, f"uncovered hamlets not drawn ({red} red pixels)"
-    assert green > 200, f"covered hamlets not drawn ({green} green pixels)"
+    assert green > 80, f"covered hamlets not drawn ({green} green pixels)"
 
 
 def test_screenshot_of_written_report(tiny_out: tuple[Path, list[Path]], tmp_path: Path
@@ -95,6 +83,6 @@ def test_screenshot_of_written_report(tiny_out: tuple[Path, list[Path]], tmp_pat
     pixels = _screenshot(tiny_out[0] / "report.html", tmp_path)
     rows, cols = np.nonzero(_near(pixels, MAP_BACKGROUND, tolerance=2))
     inside = pixels[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    green = sum(_near(inside, HAMLET_CLASSES[c][0]).sum() for c in ("h1", "h2", "h3"))
-    assert green > 200
-    assert _near(inside, HAMLET_CLASSES["h0"][0]).sum() == 0  # the optimum covers all
+    green = sum(_near(inside, HAMLET_COLOURS[c][0]).sum() for c in ("h1", "h2", "h3"))
+    assert green > 80
+    assert _near(inside, UNCOVERED).sum() == 0  # the optimum covers all

@@ -17,7 +17,7 @@ from .tiny_plan import TINY_OPTIMUM, TINY_PLAN_ROWS, make_result
 
 ALL_FILES = {
     "plan.csv", "summary.json", "sites.csv", "hamlets.csv", "report.md", "report.html",
-    "sites.geojson", "hamlets.geojson",
+    "sites.geojson", "hamlets.geojson", "worklist.csv",
 }
 
 

@@ -19,8 +19,8 @@ from btsopt.solvers.core.heuristic import construct, plan_cost
 from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
 from btsopt.solvers.core.lns import large_neighbourhood_search
 from btsopt.solvers.core.local_search import available, local_search
-from btsopt.solvers.core.search import _choice_index
 from btsopt.solvers.core.settings import LnsSettings, LocalSearchSettings
+from btsopt.solvers.core.state import choice_index
 from btsopt.solvers.core.structure import core_structure
 
 needs_numba = pytest.mark.skipif(not available(), reason="numba is not installed")
@@ -147,7 +147,7 @@ def test_large_neighbourhood_search_reaches_the_optimum_from_the_greedy() -> Non
     data, model, core = set_cover(costs, rows)
     optimum = solve(data, SolveParams(backend="highs", gap=0.0, time_limit=30)).objective
     chosen, tokens, cost = construct(core)
-    values = core.values_from_choice(_choice_index(chosen), tokens, model.linear.num_cols)
+    values = core.values_from_choice(choice_index(chosen), tokens, model.linear.num_cols)
     state = subgradient(core, cost, iterations=300)
     seen: list[float] = []
     outcome = large_neighbourhood_search(

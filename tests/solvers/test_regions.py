@@ -15,8 +15,8 @@ from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.heuristic import construct
 from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
 from btsopt.solvers.core.regions import RegionalLp, bisect
-from btsopt.solvers.core.search import _choice_index
 from btsopt.solvers.core.settings import CoreSettings, LnsSettings
+from btsopt.solvers.core.state import choice_index
 
 from .generated import generated_province
 
@@ -66,7 +66,7 @@ def test_region_duals_give_a_valid_bound_that_subgradient_lifts(consolidation) -
     assert np.all(core.cover @ x >= core.demand)
     found = construct(core, seeded.u, start=union)
     assert found is not None and optimum - 1e-6 <= found[2]
-    values_of_plan = core.values_from_choice(_choice_index(found[0]), found[1],
+    values_of_plan = core.values_from_choice(choice_index(found[0]), found[1],
                                              model.linear.num_cols)
     assert model.linear.max_violation(values_of_plan) <= 1e-7
     repaired = subgradient(core, cost, iterations=2000, start=seeded)
@@ -87,7 +87,7 @@ def test_lp_guided_regions_improve_the_greedy_plan(consolidation) -> None:
     pairs[smallest_per_row(core.cover, pair_increase(core, start), 8)] = True
     lp_values = regions.multipliers(start, pairs, BackendParams(workers=1),
                                     time.perf_counter() + 60).lp_values
-    values = core.values_from_choice(_choice_index(chosen), tokens, linear.num_cols)
+    values = core.values_from_choice(choice_index(chosen), tokens, linear.num_cols)
     steps: list[dict] = []
     outcome = large_neighbourhood_search(
         core, linear, values, pair_increase(core, start), BackendParams(workers=1),

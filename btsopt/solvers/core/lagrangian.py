@@ -172,7 +172,7 @@ def subgradient(
     settings = settings if settings is not None else SubgradientSettings()
     iterations = settings.iterations if iterations is None else iterations
     state = start if start is not None else evaluate_relaxation(
-        core, _initial_multipliers(core), bisections=settings.price_bisections)
+        core, initial_multipliers(core), bisections=settings.price_bisections)
     best = state
     theta, stall = settings.initial_step, 0
     u = state.u.copy()
@@ -210,7 +210,7 @@ def subgradient(
     return best
 
 
-def _initial_multipliers(core: CoreStructure) -> np.ndarray:
+def initial_multipliers(core: CoreStructure) -> np.ndarray:
     """u_i = min over columns covering i of (cost per row it covers)."""
     csc = core.cover.tocsc()
     counts = np.diff(csc.indptr).astype(float)

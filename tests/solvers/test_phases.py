@@ -1,0 +1,132 @@
+"""The core's phases: the strategy's lists, each phase switched off, iteration limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from btsopt import SolveParams, read_scenario, solve
+from btsopt.bench.runner import load_settings
+from btsopt.model import build_model
+from btsopt.radio import compute_coverage
+from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core import CoreSettings, MaxIterations, solve_core
+from btsopt.solvers.core.search import strategy
+from btsopt.solvers.core.settings import COMPONENTS
+from btsopt.solvers.core.state import CorePlan, Incumbent, SearchState
+from btsopt.solvers.core.structure import core_structure
+
+from .test_core import brute_force, random_cover, set_cover
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = REPO / "scenarios" / "tiny" / "scenario.toml"
+TINY_OPTIMUM = 5826.0488
+ABLATION = REPO / "benchmarks" / "settings" / "ablation.toml"
+
+# Small enough to enumerate, large enough that every phase has work.
+COSTS, ROWS = random_cover(4, 20, 15, 0.2)
+OPTIMUM = brute_force(COSTS, ROWS)
+COUNTRY = {"scale.country_columns": 0, "regions.rows_per_region": 2, "lns.max_steps": 5}
+SWITCHES = ["greedy.enabled", "greedy.during_subgradient", "lp.enabled", "lp.rounding",
+            "subgradient.enabled", "regions.enabled", "local_search.enabled", "fixing.enabled",
+            "decomposition.enabled", "lns.enabled", "background_lp.enabled",
+            "branch_and_cut.enabled"]
+
+
+def names(data, settings: CoreSettings) -> list[str]:
+    model = build_model(data, compute_coverage(data))
+    core = core_structure(model, data)
+    state = SearchState(
+        model=model, data=data, core=core, params=BackendParams(), settings=settings, start=0.0,
+        time_limit=60.0, country=core.x_site.size > settings.scale.country_columns,
+        integral=False, incumbent=Incumbent(model.linear, BackendParams()))
+    return [phase.name for phase in strategy(state)]
+
+
+def test_the_strategy_picks_phases_by_scale_and_sharing_row() -> None:
+    cover, _, _ = set_cover(COSTS, ROWS)
+    tiny = read_scenario(TINY)
+    finish = ["local_search", "fixing", "decomposition", "lns", "branch_and_cut"]
+    assert names(cover, CoreSettings()) == ["greedy", "subgradient", *finish]
+    assert names(tiny, CoreSettings()) == ["greedy", "lp", "lp.rounding", "subgradient", *finish]
+    country = CoreSettings().with_values(COUNTRY)
+    assert names(tiny, country) == ["greedy", "subgradient", "regions", *finish]
+    assert names(cover, country) == ["greedy", "subgradient", *finish]  # no sharing row
+
+
+@pytest.mark.parametrize("switch", SWITCHES)
+def test_a_phase_switched_off_leaves_the_list(switch: str) -> None:
+    off = CoreSettings().with_values({switch: False})
+    name = switch.removesuffix(".enabled")  # a phase's name is its switch
+    tiny = read_scenario(TINY)
+    for settings in (off, off.with_values(COUNTRY)):
+        assert name not in names(tiny, settings)
+        assert len(names(tiny, settings)) >= 6
+
+
+@pytest.mark.parametrize("switch", SWITCHES)
+@pytest.mark.parametrize("country", [False, True], ids=["province", "country"])
+def test_each_phase_off_still_gives_a_correct_solve(switch: str, country: bool) -> None:
+    values = {switch: False, **(COUNTRY if country else {})}
+    core = CoreSettings().with_values(values)
+    optimum = OPTIMUM
+    for data, best in ((set_cover(COSTS, ROWS)[0], optimum), (read_scenario(TINY), TINY_OPTIMUM)):
+        result = solve(data, SolveParams(gap=0.0, time_limit=120, core=core))
+        assert result.plan is not None and result.evaluation.violations == ()
+        assert result.lower_bound <= best + 1e-3 and best - 1e-3 <= result.objective
+        if switch != "branch_and_cut.enabled" and not country:
+            # Branch and cut proves the optimum whatever ran before it.
+            assert result.status == "optimal"
+            assert result.objective == pytest.approx(best, abs=1e-3)
+
+
+def test_iteration_limits_make_the_solve_independent_of_the_clock() -> None:
+    # Every phase bounded by counts: the same plan, however fast the machine.
+    data, model, core = set_cover(COSTS, ROWS)
+    settings = CoreSettings().with_values({"subgradient.iterations": 50, "lns.max_steps": 5,
+                                           "local_search.max_moves": 1000})
+    runs = []
+    for _ in range(2):
+        stop = MaxIterations(200)
+        runs.append(solve_core(model, data, BackendParams(time_limit=1e6, gap=0.0), None,
+                               settings, stop))
+        assert stop.calls > 0  # handed to the phases, which asked it
+    assert np.array_equal(runs[0].values, runs[1].values)
+    assert runs[0].objective == OPTIMUM
+    # A limit of nothing: the first plan is still a checked plan.
+    first = solve_core(model, data, BackendParams(time_limit=1e6), None, settings,
+                       MaxIterations(0))
+    assert model.linear.max_violation(first.values) <= 1e-7
+    assert first.bound <= first.objective
+
+
+def test_incumbent_takes_only_checked_and_cheaper_plans() -> None:
+    data, model, core = set_cover(COSTS, ROWS)
+    incumbent = Incumbent(model.linear, BackendParams())
+    everything = CorePlan.from_values(model.linear, np.ones(model.linear.num_cols))
+    nothing = CorePlan.from_values(model.linear, np.zeros(model.linear.num_cols))
+    assert not nothing.is_feasible(model.linear)
+    assert not incumbent.offer(nothing)
+    assert incumbent.offer(everything) and incumbent.cost == sum(COSTS)
+    assert not incumbent.offer(everything)  # not cheaper
+    chosen = everything.chosen(core)
+    again = CorePlan.from_choice(core, model.linear, chosen, np.zeros(0))
+    assert np.array_equal(again.to_values(), everything.values)
+
+
+def test_ablation_file_runs_every_setting_on_a_small_instance() -> None:
+    # The ablation of benchmarks/README.md, each table on the tiny scenario
+    # (sharing row) as a bench run would: every setting still finds the optimum.
+    settings = load_settings(str(ABLATION), {})
+    assert "default" in settings and len(settings) >= 10
+    assert all(len(name) <= 10 for name in settings)
+    switched = set()
+    for name, table in settings.items():
+        core = CoreSettings.from_dict(table.get("core", {}))
+        switched.update(f"{t}.{k}" for t, keys in table.get("core", {}).items() for k in keys)
+        result = solve(read_scenario(TINY), SolveParams(gap=0.0, time_limit=120, core=core))
+        assert result.objective == pytest.approx(TINY_OPTIMUM, abs=1e-3), name
+    assert set(SWITCHES) <= switched
+    assert set(COMPONENTS) - {"time", "scale"} <= {key.split(".")[0] for key in switched}
