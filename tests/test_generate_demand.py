@@ -17,11 +17,14 @@ from btsopt.generate import (
     family_params,
     generate_command,
     generate_family,
+    generate_scenario,
     nam_dinh,
     nam_dinh_companions,
     vietnam_demand,
     with_demand,
 )
+from btsopt.generate.demand import capacity_shortfall, full_capacity_mbps
+from btsopt.radio import compute_coverage
 from btsopt.reading import read_scenario
 
 COMMITTED = Path(__file__).resolve().parents[1] / "scenarios" / "nam-dinh"
@@ -111,3 +114,23 @@ def test_family_params_with_demand_keeps_the_family() -> None:
     params = with_demand(family_params("M", "greenfield"))
     assert params.variant == "greenfield" and params.n_hamlets == 3_200
     assert params.name.endswith("-demand") and "[demand]" in params.description
+
+
+def test_capacity_repair_adds_candidates_where_traffic_does_not_fit(tmp_path: Path) -> None:
+    # Ten times the traffic: S's towers cannot carry it, so candidates are added
+    # until the maximum flow of every operator fits (checked on the files read back).
+    heavy = dataclasses.replace(vietnam_demand(), monthly_gb=120.0)
+    base = family_params("S", "brownfield", seed=4)
+    plain = generate_family("S", "brownfield", tmp_path / "plain", seed=4)
+    toml = generate_scenario(with_demand(base, heavy), tmp_path / "heavy")
+    data, sites_before = read_scenario(toml), read_scenario(plain).num_sites
+    assert data.num_sites > sites_before
+    coverage = compute_coverage(data)
+    allowed = data.sites.allowed | data.tenancies
+    full = full_capacity_mbps(heavy)
+    for k in range(data.num_operators):
+        pairs = coverage.for_operator(k).tocoo()
+        ok = allowed[pairs.col, k]
+        left = capacity_shortfall(pairs.row[ok], pairs.col[ok], data.demand.demand_mbps[:, k],
+                                  float(full[k]), data.num_sites)
+        assert left.sum() == 0
