@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ScenarioError(ValueError):
     """A scenario file is malformed or inconsistent.
@@ -59,8 +61,9 @@ class PlanError(ScenarioError):
     """A plan or proposal file is malformed or refers to unknown ids."""
 
 
-class OutputError(Exception):
-    """An output cannot be written where it was asked for (exit status 3).
+class OutputError(OSError):
+    """An output cannot be written where it was asked for (exit status 3): disk
+    full, no permission, a file where a folder should be.
 
     Parameters
     ----------
@@ -68,12 +71,20 @@ class OutputError(Exception):
         What is wrong and what to do about it.
     file
         The file or folder concerned.
+    errno
+        The system error number, when there is one.
     """
 
-    def __init__(self, message: str, file: str | None = None) -> None:
+    def __init__(self, message: str, file: str | None = None,
+                 errno: int | None = None) -> None:
+        super().__init__(errno, message, file)
         self.message = message
         self.file = file
-        super().__init__(str(self))
 
     def __str__(self) -> str:
         return f"{self.file}: {self.message}" if self.file is not None else self.message
+
+    @classmethod
+    def from_os_error(cls, path: str | Path, error: OSError) -> OutputError:
+        """The error of a failed write of ``path``: ``cannot write PATH: REASON``."""
+        return cls(f"cannot write {path}: {error.strerror or error}", None, error.errno)

@@ -8,10 +8,7 @@ returned; a disagreement is a bug and raises :class:`VerificationError`.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import signal
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,7 +22,7 @@ from btsopt.errors import ScenarioError
 from btsopt.evaluation import evaluate
 from btsopt.model import SitingModel, build_model
 from btsopt.precheck import policy_conflicts, precheck
-from btsopt.progress import Progress
+from btsopt.progress import Progress, stop_on_signals
 from btsopt.radio import Coverage, compute_coverage
 from btsopt.result import Result
 from btsopt.solvers.base import (
@@ -216,8 +213,10 @@ def solve(
     hint
         A :class:`~btsopt.plan.Plan` to start from (a warm start).
     progress
-        Receives live events; its stop request (Ctrl-C while solving, from the
-        main thread) ends the search with the best plan found so far.
+        Receives live events; its stop request (Ctrl-C, ``SIGTERM`` or
+        ``SIGHUP`` while solving in the main thread, see
+        :func:`~btsopt.progress.stop_on_signals`) ends the search with the
+        best plan found so far; a second signal aborts.
 
     Returns
     -------
@@ -227,28 +226,8 @@ def solve(
     """
     params = params or SolveParams()
     progress = progress if progress is not None else Progress()
-    with _stop_on_interrupt(progress):
+    with stop_on_signals(progress):
         return _solve(data, params, coverage, hint, progress)
-
-
-@contextlib.contextmanager
-def _stop_on_interrupt(progress: Progress):
-    """While solving, the first Ctrl-C asks the solver to stop and keep its best
-    plan; a second one interrupts at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame) -> None:
-        if progress.stop_requested:
-            raise KeyboardInterrupt
-        progress.request_stop()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _solve(data, params, coverage, hint, progress: Progress) -> Result:
@@ -268,6 +247,9 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     backend = BACKENDS[params.backend]
     linear = model.linear
     progress.ratio_of = lambda vector: _shared_ratio(model, vector)
+    cost_level = model.levels[-1]
+    progress.plan_of, progress.cost_level = model.plan, cost_level.name
+    progress.cost_of = lambda vector: float(cost_level.objective @ vector + cost_level.offset)
     values = None if hint is None else model.solution(hint)
     levels: list[dict[str, Any]] = []
     outcome: BackendResult | None = None
@@ -285,6 +267,10 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
             extra=dict(params.options), log=params.log, progress=progress,
         )
         level_model = linear.with_objective(level.objective, level.offset)
+        if values is not None and level_model.max_violation(values) <= 1e-7:
+            # The start plan (or the previous level's) is this level's first
+            # incumbent: reported, so a checkpoint has it from the start.
+            progress.update("start", objective=level_model.value(values), values=values)
         if level_model.num_cols == 0:
             outcome = _solve_empty(level_model, params.backend)
         elif params.backend == "core" and len(model.levels) == 1:

@@ -202,10 +202,11 @@ def run_isolated(task: RunTask, timeout: float | None = None) -> dict[str, Any]:
         Kill the process after this many seconds (default :func:`hard_timeout`).
     """
     timeout = hard_timeout(task) if timeout is None else timeout
-    with tempfile.TemporaryDirectory(prefix="btsopt-bench-") as tmp:
+    # The run process removes this folder should this process die first.
+    with tempfile.TemporaryDirectory(prefix="btsopt-bench-", ignore_cleanup_errors=True) as tmp:
         out = Path(tmp) / "result.json"
         process = subprocess.Popen(
-            [sys.executable, "-m", "btsopt.bench.worker", str(out)],
+            [sys.executable, "-m", "btsopt.bench.worker", str(out), str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             env=_child_env(), text=True,
         )

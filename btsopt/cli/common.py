@@ -194,6 +194,7 @@ def run_command(command, args) -> int:
         where = exc.filename if exc.filename is not None else "output"
         print(f"error: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_OUTPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        # A second stop signal N during a solve (btsopt.progress.Aborted): 128 + N.
+        return 128 + exc.signum if hasattr(exc, "signum") else EXIT_INTERRUPTED

@@ -11,6 +11,7 @@ from pathlib import Path
 from btsopt.cli.common import (
     EXIT_NO_PLAN,
     EXIT_OK,
+    EXIT_OUTPUT,
     EXIT_STATUS_HELP,
     GAP_VOCABULARY,
     at_least_one,
@@ -27,20 +28,26 @@ from btsopt.errors import OutputError, ScenarioError
 from btsopt.evaluation import THIRD_PARTY, evaluate
 from btsopt.outputs import (
     OUTPUT_MARKER,
+    Checkpoint,
     atomic_write_text,
+    default_checkpoint_period,
     earlier_outputs,
     foreign_files,
+    prepare_out_dir,
     render_html,
+    write_plan_elsewhere,
     write_result,
+    write_result_to_streams,
 )
 from btsopt.plan import Plan, read_plan_csv
 from btsopt.precheck import MAX_LISTED, precheck, unreachable_hamlets
-from btsopt.progress import terminal_progress
+from btsopt.progress import stop_on_signals, terminal_progress
 from btsopt.proposals.proposal import cut_list
 from btsopt.radio import compute_coverage
 from btsopt.resources import check_resources
 from btsopt.solve import BACKENDS, DEFAULT_BACKEND, SolveParams, solve
 from btsopt.solvers.core import CoreSettings
+from btsopt.solvers.repair import repair_plan
 
 DEFAULT_TIME_LIMIT = SolveParams.time_limit
 DEFAULT_GAP = SolveParams.gap
@@ -93,9 +100,11 @@ def check_out_folder(out: Path, scenario: Path, *, force: bool) -> None:
 def cmd_solve(args: argparse.Namespace) -> int:
     """``btsopt solve SCENARIO --out DIR ...``."""
     data = read_scenario_warned(args.scenario)
-    out = Path(args.out)
-    check_out_folder(out, Path(args.scenario), force=args.force)
-    previous = earlier_outputs(out)
+    out = None if args.out == "-" else Path(args.out)
+    previous = []
+    if out is not None:
+        check_out_folder(out, Path(args.scenario), force=args.force)
+        previous = earlier_outputs(out)
     if args.settings and args.backend != "core":
         raise ScenarioError(f"--settings: the core's settings do nothing with --backend "
                             f"{args.backend}; drop --settings or use --backend core")
@@ -108,32 +117,93 @@ def cmd_solve(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
+    if args.checkpoint is not None and args.checkpoint < 0:
+        raise ScenarioError("must be 0 (off) or a number of seconds", column="--checkpoint")
+    period = (default_checkpoint_period(args.time_limit) if args.checkpoint is None
+              else args.checkpoint)
+    if out is None and period > 0:
+        if args.checkpoint:
+            print("warning: --checkpoint needs an output folder, and --out - has none: "
+                  "no checkpoints", file=sys.stderr)
+        period = 0.0
+    if out is not None:
+        prepare_out_dir(out)  # no permission: exit 3 now, not after the solve
     check_resources(data)  # fail early with an estimate, not an out-of-memory kill
-    progress = terminal_progress(args.quiet, args.log_json)
-    try:
-        result = solve(data, params, progress=progress)
-    finally:
-        progress.close()
+    coverage = compute_coverage(data)
+    start = _start_plan(args.start, data, coverage) if args.start else None
+    progress = terminal_progress(args.quiet, args.log_json, keep_incumbent=period > 0)
+    # The whole command, not only the search: a signal while the plan is
+    # being written lets the writing finish (a second one aborts it cleanly).
+    with stop_on_signals(progress):
+        checkpoint = None
+        try:
+            if period > 0:
+                with Checkpoint(data, progress, out, period, args.backend) as checkpoint:
+                    result = _solve(data, params, coverage, start, progress, args.time_limit)
+            else:
+                result = _solve(data, params, coverage, start, progress, args.time_limit)
+        finally:
+            progress.close()
+        if checkpoint is not None and checkpoint.error is not None:
+            print(f"warning: checkpoint not written: {checkpoint.error}", file=sys.stderr)
+        return _write_solved(data, result, out, previous, params)
+
+
+def _solve(data, params, coverage, start, progress, time_limit: float):
+    """The solve, and for an infeasible scenario the rule that binds."""
+    result = solve(data, params, coverage=coverage, hint=start, progress=progress)
     if result.status == "infeasible" and "cannot meet their coverage rule" not in result.message:
         # Say which target or rule binds: short solves with one constraint relaxed.
-        diagnosis = explain_infeasibility(data, time_limit=min(30.0, args.time_limit),
-                                          params=params)
+        diagnosis = explain_infeasibility(data, time_limit=min(30.0, time_limit), params=params)
         if diagnosis.reasons:
             result = dataclasses.replace(result, message=diagnosis.message)
-    written = write_result(data, result, out)
-    for path in set(previous) - set(written):
-        if path.name != OUTPUT_MARKER:
-            path.unlink(missing_ok=True)  # an earlier run's file this run did not write
-    print(RESULT_HEADER)
-    print(_result_row(data.name, result))
+    return result
+
+
+def _start_plan(path: str, data, coverage) -> Plan:
+    """``--start PLAN.csv``: the plan, repaired where it breaks the rules; each
+    kind of change on one line of standard error."""
+    repair = repair_plan(data, read_plan_csv(path, data), coverage)
+    for line in repair.lines(data):
+        print(f"start plan: {line}", file=sys.stderr)
+    if not repair.changes:
+        print("start plan: keeps every rule, used as it is", file=sys.stderr)
+    for violation in repair.remaining:
+        print(f"start plan: still breaks: {violation}", file=sys.stderr)
+    return repair.plan
+
+
+def _write_solved(data, result, out: Path | None, previous: list[Path], params) -> int:
+    """Write the result (``None``: plan to standard output, everything else to
+    standard error); on an output failure, one line and exit status 3, after
+    saving a solved plan elsewhere if possible."""
+    table = sys.stderr if out is None else sys.stdout
+    try:
+        if out is None:
+            write_result_to_streams(data, result, sys.stdout, sys.stderr)
+        else:
+            written = write_result(data, result, out)
+            for path in set(previous) - set(written):
+                if path.name != OUTPUT_MARKER:
+                    path.unlink(missing_ok=True)  # an earlier run's file this run did not write
+    except OutputError as exc:
+        rescue = write_plan_elsewhere(data, result)
+        where = (f"; the plan was saved in {rescue}" if rescue is not None
+                 else "; run again with --out - to print the plan" if result.plan is not None
+                 else "")
+        print(f"error: {exc}{where}", file=sys.stderr)
+        return EXIT_OUTPUT
+    print(RESULT_HEADER, file=table)
+    print(_result_row(data.name, result), file=table)
     if result.message:
         print(result.message, file=sys.stderr)
+    where = "standard output" if out is None else out
     if result.status == "optimal" and params.gap > 0:
         print(f"optimal: proven within the stopping gap of {params.gap:.2%} (--gap); the gap "
               "column is this plan's proven distance from the optimum (--gap 0 for the exact "
-              f"optimum); outputs in {out}", file=sys.stderr)
+              f"optimum); outputs in {where}", file=sys.stderr)
     elif result.is_feasible():
-        print(f"outputs in {out}", file=sys.stderr)
+        print(f"outputs in {where}", file=sys.stderr)
     return EXIT_OK if result.is_feasible() else EXIT_NO_PLAN
 
 
@@ -257,8 +327,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="the scenario's TOML file")
     p.add_argument("--out", default="out", metavar="DIR",
                    help="output folder, created when missing; a folder holding only an "
-                        "earlier run's outputs is replaced, one with other files is refused "
-                        "(default: out)")
+                        "earlier run's outputs is replaced, one with other files is refused; "
+                        "'-' prints plan.csv to standard output and summary.json to standard "
+                        "error (default: out)")
     p.add_argument("--time-limit", type=positive_seconds, default=DEFAULT_TIME_LIMIT,
                    metavar="S",
                    help="seconds for the whole solve; when they run out the best plan so far "
@@ -289,6 +360,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="no live progress line on stderr (default: off)")
     p.add_argument("--log-json", metavar="FILE",
                    help="also write the progress events as JSON lines to FILE (default: none)")
+    p.add_argument("--checkpoint", type=float, default=None, metavar="SECONDS",
+                   help="write the best plan so far (plan.csv, summary.json) into --out every "
+                        "SECONDS while solving; 0 turns it off (default: 60 when --time-limit "
+                        "is over 120, else off)")
+    p.add_argument("--start", metavar="PLAN.csv",
+                   help="start from this plan (a checkpoint, last year's plan, a proposal's "
+                        "outcome), repaired where it breaks the rules (default: none)")
     p.set_defaults(func=cmd_solve)
 
     p = subparsers.add_parser(

@@ -1,12 +1,16 @@
 """Outputs: plan and table files, GeoJSON, the summary and the planners' reports."""
 
+from btsopt.outputs.checkpoint import Checkpoint, default_checkpoint_period
 from btsopt.outputs.files import (
     OUTPUT_MARKER,
     atomic_write_text,
     earlier_outputs,
     foreign_files,
     mark_outputs,
+    prepare_out_dir,
+    write_plan_elsewhere,
     write_result,
+    write_result_to_streams,
 )
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import ChartPoint, frontier_points, frontier_svg, render_html
@@ -32,6 +36,7 @@ __all__ = [
     "OUTPUT_MARKER",
     "SITE_STATUSES",
     "ChartPoint",
+    "Checkpoint",
     "LegendEntry",
     "MapFeature",
     "MapLayer",
@@ -41,6 +46,7 @@ __all__ = [
     "atomic_write_text",
     "build_tables",
     "cost_frame",
+    "default_checkpoint_period",
     "earlier_outputs",
     "foreign_files",
     "frontier_points",
@@ -51,12 +57,15 @@ __all__ = [
     "mark_outputs",
     "operators_frame",
     "plan_frame",
+    "prepare_out_dir",
     "render_html",
     "render_report",
     "site_status",
     "sites_frame",
     "sites_geojson",
     "tenancies_frame",
+    "write_plan_elsewhere",
     "worklist_frame",
     "write_result",
+    "write_result_to_streams",
 ]

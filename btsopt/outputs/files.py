@@ -1,24 +1,28 @@
 """Writing a result: plan.csv, summary.json, sites.csv, hamlets.csv, worklist.csv, GeoJSON, reports.
 
-Files are written atomically (to a temporary name, then renamed), so an
-interrupted run never leaves half a file. The tables behind them are built
-once (:func:`~btsopt.outputs.tables.build_tables`) and shared by every format.
+Files are written atomically (to a temporary name in the same folder, then
+renamed), so an interrupted run or a full disk never leaves half a file. A
+write that fails raises :class:`~btsopt.errors.OutputError` naming the file
+and the reason. The tables behind them are built once
+(:func:`~btsopt.outputs.tables.build_tables`) and shared by every format.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
 from btsopt.data import ProblemData
+from btsopt.errors import OutputError
 from btsopt.network.fibre import fibre_plan
-from btsopt.outputs.fibre import fibre_geojson
+from btsopt.outputs.fibre import fibre_geojson, fibre_layers, ftth_html_section
 from btsopt.outputs.geojson import hamlets_geojson, sites_geojson
 from btsopt.outputs.html import render_html
 from btsopt.outputs.report import render_report
@@ -28,21 +32,32 @@ from btsopt.outputs.tables import (
     plan_frame,
     sites_frame,
 )
+from btsopt.plan import Plan
 from btsopt.result import Result
 
 __all__ = [
+    "RESCUE_PREFIX",
     "OUTPUT_MARKER",
     "atomic_write_text",
     "earlier_outputs",
     "foreign_files",
     "mark_outputs",
     "hamlets_frame",
+    "plan_csv_text",
     "plan_frame",
+    "prepare_out_dir",
     "sites_frame",
+    "summary_text",
     "worklist_csv",
     "write_lines",
+    "write_plan_elsewhere",
     "write_result",
+    "write_result_to_streams",
 ]
+
+RESCUE_PREFIX = "btsopt-plan-"
+"""Name prefix of the folder in the system's temporary directory that takes a
+solved plan when its output folder cannot (see :func:`write_plan_elsewhere`)."""
 
 
 def _umask() -> int:
@@ -55,19 +70,68 @@ _FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 06
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one."""
+    """Write ``text`` to ``path`` so that readers see the old file or the new one.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written (the temporary file is removed).
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError.from_os_error(path, exc) from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def prepare_out_dir(out_dir: str | Path) -> Path:
+    """Create the output folder if missing; fail early if it cannot take files.
+
+    Raises
+    ------
+    OutputError
+        When ``out_dir`` is a file, cannot be created or is not writable.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError("it is a file, not a folder", file=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError.from_os_error(out, exc) from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {out}: permission denied")
+    return out
+
+
+def plan_csv_text(data: ProblemData, plan: Plan | None) -> str:
+    """The text of ``plan.csv`` (only its header without a plan)."""
+    if plan is None:
+        return "site_id,operator_id,action\n"
+    return _csv_text(plan_frame(data, plan))
+
+
+def summary_text(data: ProblemData, result: Result, **extra: Any) -> str:
+    """The text of ``summary.json``: :meth:`Result.summary` with the scenario's
+    name and currency, and ``extra`` keys."""
+    summary = result.summary()
+    summary["scenario"] = data.name
+    summary["currency"] = data.currency
+    summary.update(extra)
+    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
 OUTPUT_MARKER = ".btsopt-outputs"
 """The file in an output folder that lists, one name a line, what btsopt wrote there.
 
@@ -166,9 +230,14 @@ def write_result(
         only with a plan), ``fibre.geojson`` (with a plan and a
         ``[network]``), ``summary.json``, ``report.md`` and ``report.html``.
         They are listed in the folder's :data:`OUTPUT_MARKER`.
+
+    Raises
+    ------
+    OutputError
+        When a file cannot be written; the files before it are whole, no
+        file is half written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out_dir(out_dir)
     written: list[Path] = []
 
     def put(name: str, text: str) -> None:
@@ -202,7 +271,10 @@ def write_result(
         put("plan.csv", ",".join(plan_columns) + "\n")
     put("summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     put("report.md", render_report(data, result, fibre=fibre, tables=tables))
-    put("report.html", render_html(data, result, frontier=frontier, tables=tables))
+    put("report.html", render_html(
+        data, result, frontier=frontier, tables=tables,
+        layers=() if fibre is None else fibre_layers(data, fibre),
+        sections=() if fibre is None else (ftth_html_section(data, fibre),)))
     mark_outputs(out, [path.name for path in written])
     return written
 
@@ -210,3 +282,38 @@ def write_result(
 def write_lines(path: Path, lines: Iterable[str]) -> None:
     """Write ``lines`` (newline-terminated) atomically."""
     atomic_write_text(path, "".join(f"{line}\n" for line in lines))
+
+
+def write_result_to_streams(data: ProblemData, result: Result, plan_stream: TextIO,
+                            summary_stream: TextIO) -> None:
+    """``--out -``: ``plan.csv`` to one stream (standard output), ``summary.json``
+    to the other (standard error); no other file."""
+    plan_stream.write(plan_csv_text(data, result.plan))
+    plan_stream.flush()
+    summary_stream.write(summary_text(data, result))
+    summary_stream.flush()
+
+
+def write_plan_elsewhere(data: ProblemData, result: Result) -> Path | None:
+    """After the output folder failed: ``plan.csv`` and ``summary.json`` into a
+    new folder in the system's temporary directory (``btsopt-plan-*``), so a
+    solved plan is not lost.
+
+    Returns
+    -------
+    Path or None
+        The folder, or ``None`` when it could not be written either (it is
+        then removed).
+    """
+    if result.plan is None:
+        return None
+    folder = None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=RESCUE_PREFIX))
+        atomic_write_text(folder / "plan.csv", plan_csv_text(data, result.plan))
+        atomic_write_text(folder / "summary.json", summary_text(data, result))
+    except OSError:  # OutputError too
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return folder

@@ -785,6 +785,7 @@ def render_html(
     tables: PlanTables | None = None,
     layers: Sequence[MapLayer] = (),
     context: str | None = None,
+    sections: Sequence[str] = (),
 ) -> str:
     """The self-contained HTML report of a plan.
 
@@ -810,6 +811,9 @@ def render_html(
     layers
         Map layers drawn besides the plan's own
         (:func:`btsopt.outputs.mapview.plan_layers`).
+    sections
+        Further HTML sections (already escaped) shown after the area tables,
+        e.g. FTTH by district (:func:`btsopt.outputs.fibre.ftth_html_section`).
     context
         What the page shows, in the header, for an ``Evaluation`` (default
         "evaluation of a given plan (no solve)"; e.g. a frontier point).
@@ -857,6 +861,7 @@ def render_html(
         _worklist_section(data, tables),
         f"<section>{_area_section(tables.districts, 'district')}</section>",
         f"<section>{_area_section(tables.communes, 'commune')}</section>",
+        *sections,
         _uncovered_section(tables),
         "</main>",
         _footer(data),

@@ -52,6 +52,7 @@ __all__ = [
     "Projection",
     "boundary_layers",
     "hamlet_layers",
+    "load_layers",
     "plan_layers",
     "render_map",
     "site_layers",
@@ -682,8 +683,54 @@ def site_layers(context: MapContext) -> list[MapLayer]:
     return layers
 
 
+LOAD_CLASSES: tuple[tuple[float, str, str], ...] = (
+    (0.5, "#1a9850", "load below 50 %"),
+    (0.8, "#a6d96a", "50-80 %"),
+    (1.0 + 1e-9, "#fdae61", "80-100 % (users still get the target rate)"),
+    (math.inf, "#d7191c", "over capacity"),
+)
+"""Site load classes of the map: upper bound (exclusive), colour, legend text."""
+
+
+def load_layers(context: MapContext) -> list[MapLayer]:
+    """Active sites coloured by their busiest tenancy's load (scenarios with ``[demand]``).
+
+    The hover text lists each tenant's carriers, load (its busy-hour traffic
+    over what its carriers carry at ``user_mbps``) and estimated mean user
+    rate, ``peak x (1 - raw load)``, against the target.
+    """
+    data, tables = context.data, context.tables
+    if data.demand is None or "max_load" not in tables.sites.columns:
+        return []
+    sites = tables.sites[tables.sites["tenant_count"] > 0]
+    tenancies = tables.tenancies[tables.tenancies["action"] != "remove"]
+    target = float(data.demand.user_mbps)
+    lines: dict[str, list[str]] = {}
+    for row in tenancies.itertuples(index=False):
+        lines.setdefault(row.site_id, []).append(
+            f"{row.operator_id}: {int(row.carriers)} carrier(s)"
+            + (f" (+{int(row.carriers_added)})" if row.carriers_added else "")
+            + f", load {row.load:.0%}, users ~{row.user_mbps:.0f} Mb/s")
+    features, classes = [], []
+    for row in sites.itertuples(index=False):
+        load = float(row.max_load) if np.isfinite(row.max_load) else 0.0
+        cls = next(i for i, (top, _, _) in enumerate(LOAD_CLASSES) if load < top)
+        classes.append(cls)
+        features.append(MapFeature(
+            lon=float(row.lon), lat=float(row.lat), fill=LOAD_CLASSES[cls][1],
+            title=(f"site {row.site_id}: busiest tenancy at {load:.0%} of capacity "
+                   f"(target {target:g} Mb/s per user)\n" + "\n".join(lines.get(row.site_id, [])))))
+    counts = np.bincount(np.asarray(classes, dtype=int), minlength=len(LOAD_CLASSES))
+    legend = tuple(LegendEntry(text, fill, int(counts[i]))
+                   for i, (_, fill, text) in enumerate(LOAD_CLASSES))
+    return [MapLayer("load", "site load in the busy hour", "point", tuple(features),
+                     MapStyle(fill=LOAD_CLASSES[0][1], stroke="#222222", stroke_width=0.35,
+                              size=1.3, symbol="square"),
+                     visible=False, z=58, legend=legend, group="Capacity")]
+
+
 LAYER_BUILDERS: tuple[Callable[[MapContext], Iterable[MapLayer]], ...] = (
-    boundary_layers, hamlet_layers, site_layers,
+    boundary_layers, hamlet_layers, site_layers, load_layers,
 )
 """The builders :func:`plan_layers` calls, in order; each returns some layers."""
 

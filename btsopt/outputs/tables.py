@@ -82,8 +82,28 @@ def resolve(
 
 
 def plan_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
-    """``plan.csv`` rows: every outcome tenancy, and removed ones as ``remove``."""
-    return pd.DataFrame(plan.rows(data), columns=["site_id", "operator_id", "action"])
+    """``plan.csv`` rows: every outcome tenancy, and removed ones as ``remove``.
+
+    The rows of :meth:`Plan.rows`, built with array operations (country-scale
+    plans are written at every checkpoint: 75,000 rows in a fraction of a
+    second instead of a Python loop over every site).
+    """
+    outcome = np.asarray(plan.tenancies, dtype=bool)
+    before = np.asarray(data.tenancies, dtype=bool)
+    site, operator = np.nonzero(outcome | before)  # site, then operator order
+    kept, gone = outcome[site, operator], before[site, operator]
+    new = kept & ~gone
+    # On a candidate site the first new tenant is the builder.
+    on_candidate = np.flatnonzero(new & ~np.asarray(data.sites.existing, dtype=bool)[site])
+    _, first = np.unique(site[on_candidate], return_index=True)
+    builds = np.zeros(site.size, dtype=bool)
+    builds[on_candidate[first]] = True
+    action = np.select([kept & gone, builds, new], ["keep", "build", "colocate"], "remove")
+    return pd.DataFrame({
+        "site_id": np.asarray(data.sites.ids, dtype=object)[site],
+        "operator_id": np.asarray(data.operator_ids, dtype=object)[operator],
+        "action": action.astype(object),
+    })
 
 
 def site_status(data: ProblemData, plan: Plan) -> np.ndarray:

@@ -104,6 +104,12 @@ def test_summary_keys_and_fibre_geojson(data, tmp_path):
     report = (out / "report.md").read_text()
     assert "| X | 3 | 1 (33%) | 3 (100%) |" in report
     assert "| Y | 2 | 0 (0%) | 2 (100%) |" in report
+    page = (out / "report.html").read_text()
+    for layer in ("fibre-road", "fibre-aerial", "fibre-duct", "fibre-today", "fibre-drops",
+                  "ftth-missing-today", "ftth-missing-after"):
+        assert f'data-layer="lyr-{layer}"' in page
+    assert "FTTH by district" in page
+    assert "<td>Y</td><td class=num>2</td><td class=num>0 (0%)</td>" in page
 
 
 def test_no_fibre_outputs_without_network(tmp_path):

@@ -12,6 +12,8 @@ import pytest
 import btsopt
 from btsopt.frames import result_frames
 from btsopt.outputs import write_result
+from btsopt.outputs.mapview import LOAD_CLASSES, load_layers, map_context
+from btsopt.outputs.tables import build_tables
 from btsopt.plan import Plan, read_plan_csv
 
 from .tiny_plan import TINY_OPTIMUM, TINY_PLAN_ROWS, make_result, plan_from_rows
@@ -113,3 +115,21 @@ def test_v1_outputs_are_unchanged(tmp_path: Path) -> None:
     assert "demand" not in json.loads((tmp_path / "summary.json").read_text())
     assert "max_load" not in pd.read_csv(tmp_path / "sites.csv").columns
     assert result_frames(data, result).carriers is None
+
+
+def test_map_colours_sites_by_load(capacitated) -> None:
+    data, result = capacitated
+    tables = build_tables(data, result)
+    (layer,) = load_layers(map_context(data, tables))
+    assert layer.name == "load" and not layer.visible
+    titles = {f.title.split(":")[0]: f for f in layer.features}
+    # E2: beta at 6 / 10 Mb/s is its busiest tenancy unless alpha's split is heavier.
+    e2 = titles["site E2"]
+    assert "beta: 2 carrier(s) (+1), load 60%, users ~98 Mb/s" in e2.title
+    c2 = titles["site C2"]  # alpha alone: 3.375 of 5 Mb/s -> 50-80 %
+    assert c2.fill == LOAD_CLASSES[1][1] and "load 68%" in c2.title
+    assert sum(entry.count for entry in layer.legend) == 3  # E1, E2, C2 active
+    v1 = btsopt.read_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "tiny"
+                              / "scenario.toml")
+    v1_tables = build_tables(v1, make_result(v1, plan_from_rows(v1, TINY_PLAN_ROWS)))
+    assert load_layers(map_context(v1, v1_tables)) == []

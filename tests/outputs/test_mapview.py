@@ -74,7 +74,7 @@ def test_projection_round_trip() -> None:
 
 def test_builders_are_listed() -> None:
     names = [build.__name__ for build in LAYER_BUILDERS]
-    assert names == ["boundary_layers", "hamlet_layers", "site_layers"]
+    assert names == ["boundary_layers", "hamlet_layers", "site_layers", "load_layers"]
 
 
 def test_site_hover_shows_load_with_demand(tiny_demand: Path) -> None:

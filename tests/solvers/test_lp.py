@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import alive, btsopt_leftovers, child_env, wait_until
 
 from btsopt import SolveParams, solve
 from btsopt.solvers.base import BackendParams
@@ -121,3 +125,38 @@ def test_background_lp_stops_when_closed(consolidation) -> None:
     background.close()
     assert not background.running
     assert background.poll() is None
+
+
+# A process that starts the background LP of a tiny model, says where it is
+# and then waits (the worker, its outcome written, waits to be ended).
+_LP_PARENT = """
+import sys, time
+import numpy as np
+from scipy import sparse
+from btsopt.model.linear import LinearModel
+from btsopt.solvers.core.lp import BackgroundLp
+linear = LinearModel(np.ones(2), sparse.csr_matrix(np.ones((1, 2))), np.ones(1), np.full(1, np.inf),
+                     np.zeros(2), np.ones(2), np.ones(2, dtype=bool))
+background = BackgroundLp(linear, time_limit=10)
+print(background.pid, background.folder, flush=True)
+if sys.argv[1] == "wait":
+    time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("end", ["sigkill", "exit"])
+def test_background_lp_leaves_no_process_and_no_folder(tmp_path, end) -> None:
+    # Killed with SIGKILL (no clean-up runs in the parent) or ending without
+    # closing the worker: either way the worker and its folder go.
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _LP_PARENT, "wait" if end == "sigkill" else "exit"],
+        env=child_env(tmp_path), stdout=subprocess.PIPE, text=True)
+    pid, folder = parent.stdout.readline().split()
+    if end == "sigkill":
+        assert wait_until(lambda: (Path(folder) / "outcome.pickle").exists(), 30)
+        parent.kill()
+    parent.wait(30)
+    assert wait_until(lambda: not alive(int(pid)), 10)
+    assert not Path(folder).exists()
+    assert btsopt_leftovers(tmp_path) == []

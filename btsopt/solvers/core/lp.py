@@ -22,15 +22,19 @@ solves it in a separate process while the search goes on with the other.
 
 from __future__ import annotations
 
+import os
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from btsopt.lifeline import end_process
 from btsopt.model import SitingModel
 from btsopt.model.linear import LinearModel, restrict_to
 from btsopt.solvers.base import BackendParams
@@ -116,7 +120,11 @@ class BackgroundLp:
 
     The process (:mod:`.lp_worker`, a fresh interpreter) is started at once;
     :meth:`poll` hands over its outcome without waiting, and :meth:`close`
-    ends the process and removes its files (a context manager does so on exit).
+    ends the process (which waits, its outcome written, to be ended: so it is
+    there to remove the folder should this process die) and removes its folder (a context manager does so on
+    exit, and so does the interpreter's exit for one never closed). Should
+    this process die without closing it (``kill -9``), the worker notices,
+    removes the folder and ends (see :func:`btsopt.lifeline.exit_with_parent`).
 
     Parameters
     ----------
@@ -129,44 +137,65 @@ class BackgroundLp:
     """
 
     def __init__(self, linear: LinearModel, time_limit: float, seed: int = 0) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="btsopt-lp-")
-        folder = Path(self._folder.name)
-        with open(folder / lp_worker.MODEL_FILE, "wb") as stream:
-            pickle.dump((linear, time_limit, seed), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", lp_worker.__name__, str(folder)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        folder = Path(tempfile.mkdtemp(prefix=lp_worker.FOLDER_PREFIX))
+        try:
+            with open(folder / lp_worker.MODEL_FILE, "wb") as stream:
+                pickle.dump((linear, time_limit, seed), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            process = subprocess.Popen(
+                [sys.executable, "-m", lp_worker.__name__, str(folder), str(os.getpid())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # e.g. a full disk
+            raise
+        self._folder, self._process = folder, process
+        # Runs on close(), on garbage collection and at interpreter exit.
+        self._end = weakref.finalize(self, _end_worker, process, folder)
         self._done = False
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id."""
+        return self._process.pid
+
+    @property
+    def folder(self) -> Path:
+        """The worker's folder (model in, outcome out); gone once closed."""
+        return self._folder
 
     def poll(self) -> LpRelaxation | None:
         """The LP's outcome once the process has finished and only then (once);
         ``None`` while it runs, or when it gave no duals."""
-        if self._done or self.running:
+        if self._done:
             return None
-        outcome_file = Path(self._folder.name) / lp_worker.OUTCOME_FILE
+        outcome_file = self._folder / lp_worker.OUTCOME_FILE
         outcome = None
-        if self._process.returncode == 0 and outcome_file.is_file():
+        if outcome_file.is_file():  # renamed into place whole
             with open(outcome_file, "rb") as stream:
                 outcome = pickle.load(stream)
+        elif self._process.poll() is None:
+            return None
         self.close()
         return outcome
 
     @property
     def running(self) -> bool:
-        """Whether the process is still at work."""
-        return self._process.poll() is None
+        """Whether the process is still at work (not finished, not closed)."""
+        return (not self._done and self._process.poll() is None
+                and not (self._folder / lp_worker.OUTCOME_FILE).is_file())
 
     def close(self) -> None:
         """End the process, finished or not, and remove its files."""
-        if not self._done:
-            self._done = True
-            if self.running:
-                self._process.terminate()
-            self._process.wait()
-            self._folder.cleanup()
+        self._done = True
+        self._end()
 
     def __enter__(self) -> BackgroundLp:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _end_worker(process: subprocess.Popen, folder: Path) -> None:
+    """End a :class:`BackgroundLp`'s process and remove its folder."""
+    end_process(process)
+    shutil.rmtree(folder, ignore_errors=True)

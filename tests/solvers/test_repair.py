@@ -1,0 +1,113 @@
+"""Start plans repaired where they break the rules (hand-checked on the tiny scenario).
+
+The tiny scenario: hamlets H1-H3 near the existing sites E1 (alpha) and E2
+(beta), H4-H5 only near the candidates C1 and C2 (C2 cheaper); relocation
+and decommissioning not allowed; 30% of active sites shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import TINY
+
+from btsopt import solve
+from btsopt.data import LOCK_IN, LOCK_OUT
+from btsopt.plan import Plan
+from btsopt.radio import compute_coverage
+from btsopt.reading import read_scenario
+from btsopt.solvers.repair import repair_plan
+
+E1, E2, C1, C2 = range(4)
+ALPHA, BETA = range(2)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    data = read_scenario(TINY)
+    return data, compute_coverage(data)
+
+
+def _plan(*pairs: tuple[int, int]) -> Plan:
+    tenancies = np.zeros((4, 2), dtype=bool)
+    for j, k in pairs:
+        tenancies[j, k] = True
+    return Plan(tenancies)
+
+
+def _with_sites(data, **columns):
+    return replace(data, sites=replace(data.sites, **columns))
+
+
+def test_an_admissible_plan_is_left_as_it_is(tiny) -> None:
+    data, coverage = tiny
+    optimum = solve(data).plan
+    repair = repair_plan(data, optimum, coverage)
+    assert repair.plan == optimum
+    assert repair.changes == () and repair.remaining == ()
+
+
+def test_an_empty_plan_becomes_the_optimum(tiny) -> None:
+    data, coverage = tiny
+    repair = repair_plan(data, _plan(), coverage)
+    # Both existing tenancies back, the cheaper candidate for H4-H5, and one
+    # co-tenant for 1 shared site of 3 (>= 30%): the cheapest, alpha on E2.
+    assert repair.plan == _plan((E1, ALPHA), (E2, BETA), (C2, ALPHA), (E2, ALPHA))
+    assert repair.lines(data) == [
+        "restored existing tenancies that must be kept: 2 (E1:alpha, E2:beta)",
+        "added tenancies to complete coverage: 1 (C2:alpha)",
+        "added co-tenants to reach the sharing target: 1 (E2:alpha)",
+    ]
+    assert repair.remaining == ()
+    assert solve(data).plan == repair.plan
+
+
+def test_locked_out_not_allowed_and_over_the_limit_are_removed(tiny) -> None:
+    data, coverage = tiny
+    allowed = np.ones((4, 2), dtype=bool)
+    allowed[C2, BETA] = False
+    data = _with_sites(data, locked=np.array([0, 0, LOCK_OUT, 0]), allowed=allowed,
+                       max_tenants=np.array([1, 3, 3, 3]))
+    start = _plan((E1, ALPHA), (E1, BETA), (E2, BETA), (C1, ALPHA), (C2, BETA))
+    repair = repair_plan(data, start, coverage)
+    kinds = {change.kind: change.tenancies for change in repair.changes}
+    assert kinds["removed tenancies on locked-out sites"] == ((C1, ALPHA),)
+    assert kinds["removed new tenancies of operators not allowed on their site"] == ((C2, BETA),)
+    assert kinds["removed new tenancies over the site's tenant limit"] == ((E1, BETA),)
+    # H4-H5 lost both candidates: C2 takes alpha (allowed) again.
+    assert kinds["added tenancies to complete coverage"] == ((C2, ALPHA),)
+    assert repair.remaining == ()
+
+
+def test_locked_in_and_forced_tenancies_are_added(tiny) -> None:
+    data, coverage = tiny
+    forced = np.zeros((4, 2), dtype=bool)
+    forced[C2, BETA] = True
+    data = replace(_with_sites(data, locked=np.array([0, 0, LOCK_IN, 0])),
+                   forced_tenancies=forced)
+    start = _plan((E1, ALPHA), (E2, BETA), (E2, ALPHA))
+    repair = repair_plan(data, start, coverage)
+    kinds = {change.kind: change.tenancies for change in repair.changes}
+    assert kinds["added forced tenancies"] == ((C2, BETA),)
+    assert kinds["added a tenant on idle locked-in sites"] == ((C1, ALPHA),)
+    assert repair.plan.tenancies[C1].any() and repair.plan.tenancies[C2, BETA]
+    assert repair.remaining == ()
+
+
+def test_relocation_allowed_keeps_a_moved_tenancy_moved(tiny) -> None:
+    data, coverage = tiny
+    data = replace(data, policy=replace(data.policy, allow_relocation=True))
+    # beta left E2 for C2 (allowed now); E2 keeps alpha, so it stays active.
+    start = _plan((E1, ALPHA), (E2, ALPHA), (C2, BETA), (C2, ALPHA))
+    repair = repair_plan(data, start, coverage)
+    assert repair.changes == ()
+    assert repair.remaining == ()
+
+
+def test_what_cannot_be_mended_is_said(tiny) -> None:
+    data, coverage = tiny
+    data = replace(data, targets=replace(data.targets, budget=1000.0))
+    repair = repair_plan(data, _plan(), coverage)
+    assert any("exceeds the budget" in line for line in repair.remaining)
