@@ -130,3 +130,55 @@ def test_ablation_file_runs_every_setting_on_a_small_instance() -> None:
         assert result.objective == pytest.approx(TINY_OPTIMUM, abs=1e-3), name
     assert set(SWITCHES) <= switched
     assert set(COMPONENTS) - {"time", "scale"} <= {key.split(".")[0] for key in switched}
+
+
+def test_unicost_set_covering_gets_the_long_local_search() -> None:
+    from btsopt.generate import cycle_instance
+    from btsopt.solvers.core.phases import narrow_costs
+
+    costs, matrix = cycle_instance(4)  # 24 squares x 32 edges, unit costs
+    rows = [matrix.indices[matrix.indptr[r]:matrix.indptr[r + 1]].tolist()
+            for r in range(matrix.shape[0])]
+    unicost, _, unicost_core = set_cover(costs.tolist(), rows)
+    weighted, _, weighted_core = set_cover(COSTS, ROWS)
+    assert narrow_costs(unicost_core, 2.0)
+    assert not narrow_costs(weighted_core, 2.0)  # costs 1..29
+    assert not narrow_costs(unicost_core, 0.0)  # the rule switched off
+    # Far below local_search.min_pairs, yet the local search applies to the
+    # unicost model after the greedy's plan; a weighted model of that size
+    # goes straight to fixing.
+    assert local_search_applies(unicost, CoreSettings())
+    assert not local_search_applies(weighted, CoreSettings())
+    assert not local_search_applies(
+        unicost, CoreSettings.from_dict({"local_search": {"narrow_cost_ratio": 0.0}}))
+
+
+def local_search_applies(data, settings: CoreSettings) -> bool:
+    from btsopt.solvers.core.phases import Greedy, LocalSearch
+
+    model = build_model(data, compute_coverage(data))
+    core = core_structure(model, data)
+    state = SearchState(
+        model=model, data=data, core=core, params=BackendParams(), settings=settings, start=0.0,
+        time_limit=60.0, country=False, integral=True,
+        incumbent=Incumbent(model.linear, BackendParams()))
+    Greedy().run(state, MaxIterations(1))
+    return LocalSearch().applies(state)
+
+
+def test_unicost_cycle_solved_to_its_optimum_on_iterations() -> None:
+    from btsopt.generate import cycle_instance
+
+    # The 4-cube's 24 squares over 32 edges (each edge on 3 squares, so at
+    # least 8 edges): HiGHS proves the optimum; the core, whose local search
+    # now runs on this small unicost model with a move budget, must match it.
+    costs, matrix = cycle_instance(4)
+    rows = [matrix.indices[matrix.indptr[r]:matrix.indptr[r + 1]].tolist()
+            for r in range(matrix.shape[0])]
+    data, _, _ = set_cover(costs.tolist(), rows)
+    exact = solve(data, SolveParams(time_limit=60, gap=0.0, backend="highs"))
+    core = solve(data, SolveParams(time_limit=60, gap=0.0, core=CoreSettings.from_dict(
+        {"local_search": {"max_moves": 200_000}})))
+    assert exact.status == "optimal"
+    assert core.objective == pytest.approx(exact.objective)
+    assert core.status == "optimal"

@@ -230,26 +230,49 @@ class RegionalLps:
             state.regional_guide = (outcome.lp_values, regions.site_home)
 
 
+def narrow_costs(core: CoreStructure, ratio: float) -> bool:
+    """Whether a model is pure set covering with column costs within ``ratio``
+    of each other (unicost-like), where the LP bound is weak and the search,
+    not the proof, closes the gap. ``ratio`` 0: never."""
+    if ratio <= 0 or core.q or core.token_cost.size or core.x_site.size == 0:
+        return False
+    if core.pair_cost.shape[1] != 1:
+        return False  # several operators share a site's cost: not a column cost
+    costs = core.site_cost[core.x_site] + core.pair_cost[core.x_site, core.x_op]
+    return bool(costs.min() > 0 and costs.max() <= ratio * costs.min())
+
+
 class LocalSearch:
     """Row-weighting local search over the core pairs from the best plan
-    (not where the regional LPs guide the steps: it ignores the sharing row)."""
+    (not where the regional LPs guide the steps: it ignores the sharing row).
+
+    On unicost-like set covering (:func:`narrow_costs`) it runs on every
+    model size, over all pairs, for a larger share of the time and with a
+    longer stall limit: there the bound stays far below the optimum and only
+    the search moves."""
 
     name = "local_search"
 
     def applies(self, state: SearchState) -> bool:
+        settings = state.settings.local_search
         return (state.incumbent.plan is not None and state.gap_open()
                 and local_search_available()
-                and state.core.x_site.size >= state.settings.local_search.min_pairs
+                and (state.core.x_site.size >= settings.min_pairs
+                     or narrow_costs(state.core, settings.narrow_cost_ratio))
                 and state.regional_guide is None)
 
     def run(self, state: SearchState, stop: StoppingCriterion) -> None:
-        core, times = state.core, state.settings.time
-        seconds = min(times.local_search * state.time_limit, times.local_search_max_seconds)
-        columns = core_columns(core, pair_increase(core, state.relaxation()),
-                               state.settings.local_search.pairs_per_row)
+        core, times, settings = state.core, state.settings.time, state.settings.local_search
+        if narrow_costs(core, settings.narrow_cost_ratio):
+            seconds = times.local_search_narrow * state.time_limit
+            settings = replace(settings, stall_moves=settings.narrow_stall_moves)
+            columns = None
+        else:
+            seconds = min(times.local_search * state.time_limit, times.local_search_max_seconds)
+            columns = core_columns(core, pair_increase(core, state.relaxation()),
+                                   settings.pairs_per_row)
         found = local_search(core, state.incumbent.plan.chosen(core), Deadline(seconds) | stop,
-                             seed=state.params.seed, settings=state.settings.local_search,
-                             columns=columns)
+                             seed=state.params.seed, settings=settings, columns=columns)
         if found is not None:
             repaired = repair_sharing(core, remove_redundant(core, found))
             if repaired is not None:

@@ -134,6 +134,13 @@ class LocalSearchSettings(_Component):
     max_stall_moves: int = setting(300_000, "ceiling of the automatic stall limit", 1)
     chunk: int = setting(20_000, "moves per compiled call, between clock and Ctrl-C checks", 1)
     tenure: int = setting(3, "steps during which a dropped pair may not come back", 0)
+    narrow_cost_ratio: float = setting(
+        2.0, "pure set covering whose column costs lie within this factor (unicost-like: "
+        "location covering, scpcyc, rail) has a weak LP bound: a long search closes the gap "
+        "(LSCP of Nam Dinh: 151 sites against 162); 0 switches the rule off", 0.0)
+    narrow_stall_moves: int = setting(
+        5_000_000, "stall limit of that long search (it finds 151 on the LSCP only after "
+        "about a million moves)", 1)
 
 
 @dataclass(frozen=True)
@@ -231,6 +238,8 @@ class TimeSettings(_Component):
     regional_lp: float = setting(0.1, "of what is left: one round of regional LPs", 0.0, 1.0)
     local_search: float = setting(0.1, "of the limit (it stops earlier once it stalls)", 0.0, 1.0)
     local_search_max_seconds: float = setting(60.0, "the local search's ceiling", 0.0)
+    local_search_narrow: float = setting(
+        0.5, "of the limit on unicost-like models (see local_search.narrow_cost_ratio)", 0.0, 1.0)
     decomposition: float = setting(0.5, "of what is left: the components at a sharing price",
                                    0.0, 1.0)
     background_lp: float = setting(
