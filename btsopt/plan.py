@@ -178,7 +178,7 @@ def read_plan_csv(path: str | Path, data: ProblemData) -> Plan:
                 continue
             j, k = site_index[row["site_id"]], op_index[row["operator_id"]]
             tenancies[j, k] = True
-            carriers[j, k] = _carriers_cell(row.get("carriers", ""), path, row_number)
+            carriers[j, k] = carriers_cell(row.get("carriers", ""), path, row_number) or 0
         has_carriers = "carriers" in fields
     if not has_carriers:
         return Plan(tenancies)
@@ -186,10 +186,11 @@ def read_plan_csv(path: str | Path, data: ProblemData) -> Plan:
     return Plan(tenancies, np.where(carriers > 0, carriers, default))
 
 
-def _carriers_cell(cell: str, path: Path, row_number: int) -> int:
-    """A plan's ``carriers`` cell: 0 when empty (the default applies), else a count >= 1."""
+def carriers_cell(cell: str, path: Path, row_number: int) -> int | None:
+    """A ``carriers`` cell of a plan or a proposal: ``None`` when empty (the
+    default applies), else a whole number of at least 1 (else a PlanError)."""
     if not cell:
-        return 0
+        return None
     try:
         value = float(cell)
     except ValueError:

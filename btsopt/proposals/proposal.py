@@ -34,7 +34,6 @@ Two kinds of problems are told apart:
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,7 +44,7 @@ import numpy as np
 from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
 from btsopt.errors import PlanError
 from btsopt.evaluation import THIRD_PARTY, Evaluation, evaluate, hamlet_coverage_sets
-from btsopt.plan import Plan
+from btsopt.plan import Plan, carriers_cell
 
 PROPOSAL_ACTIONS: tuple[str, ...] = ("colocate", "build", "remove", "carriers")
 """Actions a proposal row may take."""
@@ -289,26 +288,11 @@ def read_proposal(path: str | Path, data: ProblemData) -> Proposal:
                 changes.append(Change(
                     operator_id=row["operator_id"], site_id=row["site_id"],
                     action=row["action"].lower(), row=row_number,
-                    carriers=_carriers_cell(row.get("carriers", ""), path, row_number),
+                    carriers=carriers_cell(row.get("carriers", ""), path, row_number),
                 ))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise PlanError(f"not a readable CSV file: {exc}", file=str(path)) from None
     return _build(data, tuple(changes), str(path))
-
-
-def _carriers_cell(cell: str, path: Path, row_number: int) -> int | None:
-    """A ``carriers`` cell: ``None`` when empty, else a whole number of at least 1."""
-    if not cell:
-        return None
-    try:
-        value = float(cell)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value != int(value) or value < 1:
-        raise PlanError(f"carriers '{cell}' must be a whole number of at least 1",
-                        file=str(path), row=row_number, column="carriers",
-                        line=row_number + 1)
-    return int(value)
 
 
 def _check_carriers(data: ProblemData, change: Change, k: int, fail) -> None:
