@@ -138,8 +138,9 @@ class SearchState:
     hint
         The plan the caller started from (HiGHS's start when no heuristic
         finds one).
-    greedy_calls, greedy_seconds
-        Improvements of the ascent so far and the seconds its greedies took.
+    greedy_calls, greedy_runs, ascent_iterations
+        Improvements of the ascent so far, the greedies run on them, and the
+        ascent's iterations (``greedy.iterations_per_call`` relates the two).
     """
 
     model: SitingModel
@@ -163,7 +164,8 @@ class SearchState:
     exact: BackendResult | None = None
     hint: np.ndarray | None = None
     greedy_calls: int = 0
-    greedy_seconds: float = 0.0
+    greedy_runs: int = 0
+    ascent_iterations: int = 0
 
     @property
     def linear(self) -> LinearModel:
