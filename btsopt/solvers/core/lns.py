@@ -6,7 +6,10 @@ cover, fixes every other column at its incumbent value and hands that
 sub-MIP to HiGHS with a short time limit, started from the incumbent. The
 sub-MIP contains the incumbent, so a step never makes the plan worse; when
 HiGHS proves a neighbourhood optimal quickly the next one is larger, when it
-runs out of time the next one is smaller.
+runs out of time the next one is smaller. "Quickly" is a share of the step's
+time limit by default; with ``LnsSettings.fast_nodes`` and ``step_max_nodes``
+it is counted in branch-and-bound nodes, and a run bounded by ``max_steps``
+then gives the same plan on any machine.
 
 Two kinds of neighbourhood alternate:
 
@@ -198,6 +201,8 @@ def large_neighbourhood_search(
         # Every plan costs a whole number: a sub-MIP is done once no plan
         # cheaper by one can exist (less a float guard: not a knob).
         extra["mip_abs_gap"] = 1.0 - 1e-6
+    if settings.step_max_nodes:
+        extra["mip_max_nodes"] = settings.step_max_nodes
     steps = improvements = 0
     margin = settings.step_end_margin
 
@@ -268,7 +273,9 @@ def large_neighbourhood_search(
         if on_step is not None:
             on_step({"step": steps, "rows": int(rows.sum()), "columns": size,
                      "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
-        if outcome.status == OPTIMAL and spent < settings.fast_share * limit:
+        fast = (0 <= outcome.nodes <= settings.fast_nodes if settings.fast_nodes
+                else spent < settings.fast_share * limit)
+        if outcome.status == OPTIMAL and fast:
             target = min(num_rows, int(math.ceil(target * settings.grow)))
         elif outcome.status != OPTIMAL:
             target = max(settings.min_rows, int(target * settings.shrink))

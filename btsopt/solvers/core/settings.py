@@ -159,7 +159,15 @@ class LnsSettings(_Component):
     candidates_per_row: int = setting(8, "candidate pairs freed per re-covered row", 1)
     step_time_limit: float = setting(6.0, "seconds per sub-MIP: steps that end in seconds", 1e-3)
     fast_share: float = setting(
-        0.3, "a step proven within this share of its limit grows the next one", 0.0, 1.0)
+        0.3, "a step proven within this share of its limit grows the next one (a clock rule; "
+        "see fast_nodes)", 0.0, 1.0)
+    fast_nodes: int = setting(
+        0, "instead, a step proven within this many branch-and-bound nodes grows the next one: "
+        "counted, so with step_max_nodes and max_steps the search does not depend on the "
+        "machine; 0: the clock rule (as measured at country scale)", 0)
+    step_max_nodes: int = setting(
+        0, "nodes per sub-MIP (HiGHS's mip_max_nodes): a step ends by its work, not its time "
+        "limit; 0: no limit", 0)
     grow: float = setting(1.2, "growth of the neighbourhood after a fast proven step", 1.0)
     shrink: float = setting(0.75, "shrinkage after a step that ran out of time", 1e-3, 1.0)
     guided_step_time_limit: float = setting(10.0, "seconds per region of the LP-guided pass", 1e-3)
