@@ -116,7 +116,11 @@ class SitingModel:
 
         Derived columns take the values the plan implies: ``y``, ``s``,
         ``c`` as the plan's outcome, ``z`` and ``w`` at their least
-        feasible value.
+        feasible value; a token group's count is the number of its sites the
+        plan shares. When every tenancy of the plan is an ``x`` column or a
+        token (a group's site with the group's operators), the vector's cost
+        is the plan's and :meth:`plan` gives a plan of the same cost (tokens
+        on the group's first sites).
         """
         values = np.zeros(self.linear.num_cols)
         used = self.x_index >= 0
@@ -561,6 +565,10 @@ def _complete_auxiliaries(model: SitingModel, values: np.ndarray) -> None:
     structural[:num_x] = True
     structural[model.y_index[model.y_index >= 0]] = True
     structural[model.s_index[model.s_index >= 0]] = True
+    # Token counts come from the plan (its shared sites in each group), not
+    # from the rows: raised "as far as rows permit" they would buy sharing
+    # the plan does not have.
+    structural[model.token_index] = True
     if model.capacity is not None:
         structural[model.capacity.columns] = True
     aux = np.flatnonzero(~structural)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -652,11 +651,12 @@ def test_invariants(seed: int, model: str, density: float, extra: int) -> None:
     assert ev2.covered_population >= ev.covered_population
 
 
-# --------------------------------------------------------------------------- speed
+# --------------------------------------------------------------------------- size
 
 
-def test_speed_medium_instance() -> None:
-    # ~3,200 hamlets, ~2,500 sites, 4 operators (target well under 1 s).
+def test_medium_instance() -> None:
+    # ~3,200 hamlets, ~2,500 sites, 4 operators: a province's size. (Its speed
+    # is measured by benchmarks/timings.py, not here.)
     rng = np.random.default_rng(0)
     n_h, n_s, n_o = 3200, 2500, 4
     data = _random_data(0, "cost231-hata", 10, 10, n_o)
@@ -678,9 +678,5 @@ def test_speed_medium_instance() -> None:
     data = replace(data, hamlets=hamlets, sites=sites,
                    tenancies=np.zeros((n_s, n_o), dtype=bool))
     plan = Plan(rng.random((n_s, n_o)) < 0.4)
-    evaluate(data, plan)  # warm-up
-    start = time.perf_counter()
     ev = evaluate(data, plan)
-    elapsed = time.perf_counter() - start
     assert ev.covered_hamlets > 0
-    assert elapsed < 3.0, elapsed  # generous for slow CI; typically far less

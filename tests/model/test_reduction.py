@@ -7,17 +7,21 @@ import math
 
 import numpy as np
 import pytest
+from conftest import TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from btsopt import Plan, SolveParams, evaluate, solve
+from btsopt import Plan, SolveParams, evaluate, read_scenario, solve
 from btsopt.data import LOCK_IN, LOCK_NONE, Policy, ProblemData, Targets
+from btsopt.model import build_model
 from btsopt.model.reduction import SHARE_EXISTING, SHARE_NEW, relevant_pairs
+from btsopt.radio import compute_coverage
 from btsopt.solvers.base import INFEASIBLE, OPTIMAL
 
 from .test_formulation import SITE_OPEX, TENANCY_OPEX, highs, make_data, model_of
 
+TINY_OPTIMUM = 5826.0488
 OP0, OP1 = 400 + TENANCY_OPEX, 450 + TENANCY_OPEX  # NPV of a new tenancy per operator
 
 
@@ -236,3 +240,55 @@ def test_aggregation_is_exact_on_random_brownfield(data: ProblemData) -> None:
         evaluation = evaluate(data, model.plan(aggregated.values))
         assert not evaluation.violations
         assert evaluation.system_cost == pytest.approx(plain.objective, rel=1e-9, abs=1e-6)
+
+
+def representable(model, draw: st.DrawFn) -> Plan:
+    """A plan every tenancy of which the model holds: drawn on the ``x``
+    columns (within their bounds), plus a token (the group's operators) on
+    any of a group's sites."""
+    linear = model.linear
+    tenancies = np.zeros(model.x_index.shape, dtype=bool)
+    for (j, k) in zip(*np.nonzero(model.x_index >= 0), strict=True):
+        col = model.x_index[j, k]
+        low, high = int(linear.col_lb[col]), int(linear.col_ub[col])
+        tenancies[j, k] = low == high == 1 or (high == 1 and low == 0 and draw(st.booleans()))
+    for group in model.token_groups:
+        for j, operators in zip(group.sites, group.operators, strict=True):
+            if draw(st.booleans()):
+                tenancies[j, list(operators)] = True
+    return Plan(tenancies)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(brownfield(), st.data())
+def test_solution_keeps_the_cost_of_a_plan_with_tokens(data: ProblemData, draw_data) -> None:
+    """solution(plan) (the warm start of solve --start) prices a plan as the
+    evaluator does, tokens included, and plan() of it gives a plan of that cost
+    (tokens on a group's first sites); for a plan the evaluator accepts, the
+    vector is feasible."""
+    model = model_of(data, aggregate=True)
+    plan = representable(model, draw_data.draw)
+    values = model.solution(plan)
+    evaluation = evaluate(data, plan)
+    cost = evaluation.system_cost
+    assert model.linear.value(values) == pytest.approx(cost, rel=1e-9, abs=1e-6)
+    again = model.plan(values)
+    assert evaluate(data, again).system_cost == pytest.approx(cost, rel=1e-9, abs=1e-6)
+    assert np.array_equal(model.solution(again)[model.token_index], values[model.token_index])
+    if not evaluation.violations and model.unreachable.size == 0:
+        assert model.linear.max_violation(values) <= 1e-9
+        assert not evaluate(data, again).violations
+
+
+def test_tiny_optimum_survives_solution_and_back() -> None:
+    # The hint `solve --start` builds from the tiny optimum (5,826.05) was priced
+    # 6,679 when the token columns were filled "as far as the rows allow".
+    data = read_scenario(TINY)
+    model = build_model(data, compute_coverage(data))
+    assert model.token_groups  # E1 and E2 are sharing-only sites here
+    # Sites E1, E2, C1, C2; operators alpha, beta: alpha co-locates on E2, C2 is built.
+    optimum = Plan(np.array([[1, 0], [1, 1], [0, 0], [1, 0]], dtype=bool))
+    values = model.solution(optimum)
+    assert model.linear.value(values) == pytest.approx(TINY_OPTIMUM, abs=1e-3)
+    assert model.linear.max_violation(values) <= 1e-9
+    assert model.plan(values) == optimum

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -197,19 +196,17 @@ def test_write_result_passes_frontier(tiny_data: ProblemData, tiny_result: Resul
 
 
 @pytest.mark.skipif(not NAM_DINH.exists(), reason="Nam Định scenario not generated")
-def test_nam_dinh_size_and_time(tmp_path: Path) -> None:
-    """Under 5 MB and 5 s of CPU on the province. The plan needs no solve: today's
-    network plus a co-location on every second single-tenant site."""
+def test_nam_dinh_size_and_marks(tmp_path: Path) -> None:
+    """Under 5 MB on the province, every hamlet drawn (its time is measured by
+    benchmarks/timings.py). The plan needs no solve: today's network plus a
+    co-location on every second single-tenant site."""
     data = read_scenario(NAM_DINH)
     x = data.tenancies.copy()
     for j in [j for j in range(data.num_sites) if x[j].sum() == 1][::2]:
         x[j, (int(x[j].argmax()) + 1) % data.num_operators] = True
     result = make_result(data, Plan(x), status="feasible")
-    start = time.process_time()  # CPU time: the machine may be busy with other jobs
     page = render_html(data, result)
-    seconds = time.process_time() - start
     assert len(page.encode("utf-8")) < 5_000_000
-    assert seconds < 5.0
     drawn = sum(_layer(page, name).count('class="m"') for name in ("hamlets", "uncovered"))
     assert drawn == data.num_hamlets
     written = write_result(data, result, tmp_path)

@@ -7,7 +7,6 @@ The expected figures are those of ``scenarios/nam-dinh/proposals/README.md``
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -41,10 +40,9 @@ def load(data, name):
     return read_proposal(NAM_DINH_PROPOSALS / f"{name}.csv", data)
 
 
-def test_optimal_proposal_effects_and_speed(data):
-    start = time.perf_counter()
+def test_optimal_proposal_effects(data):
+    # (Its speed is measured by benchmarks/timings.py.)
     result = evaluate_proposal(data, load(data, "optimal"))
-    assert time.perf_counter() - start < 2.0
     assert result.admissible
     assert result.before.system_cost == pytest.approx(TODAY_COST, abs=0.1)
     assert result.after.system_cost == pytest.approx(OPTIMAL_COST, abs=0.1)

@@ -143,7 +143,7 @@ class Subgradient:
         seconds = (times.regional_start * state.time_limit if self.short
                    else subgradient_seconds(state))
         relaxation = subgradient(
-            state.core, state.incumbent.cost, stop=Deadline(seconds) | stop,
+            state.core, state.incumbent.cost, stop=Deadline(seconds) | stop | AscentSteps(state),
             on_state=lambda relaxation: self._greedy(state, relaxation),
             settings=state.settings.subgradient)
         state.take_multipliers(relaxation, "lagrangian")
@@ -152,17 +152,29 @@ class Subgradient:
     @staticmethod
     def _greedy(state: SearchState, relaxation: LagrangianState) -> None:
         # The greedy on reduced costs now and then: the first few improvements,
-        # then every few, at most a share of the time so far.
+        # then every few, and no more greedies than the ascent's steps pay for
+        # (counted, not timed: the plan must not depend on the machine's speed).
         greedy = state.settings.greedy
         state.greedy_calls += 1
         calls = state.greedy_calls
         if (not greedy.during_subgradient or (calls % greedy.every and calls > greedy.first_calls)
-                or state.greedy_seconds > state.elapsed() * state.settings.time.greedy):
+                or state.greedy_runs * greedy.iterations_per_call > state.ascent_iterations):
             return
         state.params.report("lagrangian", bound=relaxation.bound)
-        tic = time.perf_counter()
+        state.greedy_runs += 1
         state.offer_choice(construct(state.core, relaxation.u))
-        state.greedy_seconds += time.perf_counter() - tic
+
+
+class AscentSteps(StoppingCriterion):
+    """Never stops: counts the ascent's iterations into ``state.ascent_iterations``
+    (the ascent asks its stopping criterion once per iteration)."""
+
+    def __init__(self, state: SearchState) -> None:
+        self.state = state
+
+    def __call__(self, objective: float = math.inf, bound: float = -math.inf) -> bool:
+        self.state.ascent_iterations += 1
+        return False
 
 
 def subgradient_seconds(state: SearchState) -> float:

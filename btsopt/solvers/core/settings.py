@@ -115,6 +115,11 @@ class GreedySettings(_Component):
         True, "re-ranked by better multipliers the greedy usually finds better plans")
     first_calls: int = setting(3, "the first improvements of the bound each get a greedy", 0)
     every: int = setting(5, "then every this many improvements (the greedy costs more than a step)", 1)
+    iterations_per_call: int = setting(
+        100, "ascent iterations each greedy during the ascent must be paid by (greedies x this "
+        "<= iterations so far): a greedy costs about 55-80 steps (nrh, scp41), so about a third "
+        "of the ascent's work; counted, not timed, so the plan does not depend on the machine. "
+        "0: no limit", 0)
 
 
 @dataclass(frozen=True)
@@ -243,8 +248,6 @@ class TimeSettings(_Component):
     subgradient_min_seconds: float = setting(1.0, "the ascent's floor: small limits still get a bound",
                                              0.0)
     subgradient_max_seconds: float = setting(120.0, "the ascent's ceiling at long limits", 0.0)
-    greedy: float = setting(
-        1 / 3, "at most this share of the time so far goes to greedies during the ascent", 0.0, 1.0)
     regional_start: float = setting(
         0.05, "of the limit: the ascent before the regional LPs (country scale)", 0.0, 1.0)
     regional_lp: float = setting(0.1, "of what is left: one round of regional LPs", 0.0, 1.0)

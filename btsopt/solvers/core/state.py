@@ -138,8 +138,9 @@ class SearchState:
     hint
         The plan the caller started from (HiGHS's start when no heuristic
         finds one).
-    greedy_calls, greedy_seconds
-        Improvements of the ascent so far and the seconds its greedies took.
+    greedy_calls, greedy_runs, ascent_iterations
+        Improvements of the ascent so far, the greedies run on them, and the
+        ascent's iterations (``greedy.iterations_per_call`` relates the two).
     lp_chunks, lp_duals
         PDLP chunks of the background LP taken so far, and the latest one's duals.
     lp_finished, lp_optimal
@@ -169,7 +170,8 @@ class SearchState:
     exact: BackendResult | None = None
     hint: np.ndarray | None = None
     greedy_calls: int = 0
-    greedy_seconds: float = 0.0
+    greedy_runs: int = 0
+    ascent_iterations: int = 0
     lp_chunks: int = 0
     lp_duals: np.ndarray | None = None
     lp_finished: float | None = None
