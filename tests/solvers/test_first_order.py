@@ -11,6 +11,7 @@ from btsopt.model import build_model
 from btsopt.radio import compute_coverage
 from btsopt.reading.orlib import read_orlib
 from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core import CoreSettings, solve_core
 from btsopt.solvers.core.first_order import pdlp_chunks
 from btsopt.solvers.core.lagrangian import evaluate_relaxation, subgradient
 from btsopt.solvers.core.lp import lp_multipliers
@@ -80,3 +81,31 @@ def test_orlib_chunk_bounds_stay_below_the_optimum(name: str) -> None:
     bounds = chunk_bounds(core, model, chunk_iterations=200, chunk_growth=2.0, max_chunks=5)
     assert all(bound <= optimum + 1e-6 for bound in bounds)
     assert max(bounds) >= 0.99 * optimum
+
+
+class Events:
+    """A progress stand-in that records the phases reported."""
+
+    stop_requested = False
+
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, float | None]] = []
+
+    def update(self, phase, objective=None, bound=None, values=None) -> None:
+        self.phases.append((phase, bound))
+
+
+def test_country_scale_takes_the_chunks_bounds(consolidation) -> None:
+    # Forced to country scale: the background PDLP's chunks end the repair
+    # ascent and give the bound; the events name the source and the LP's end.
+    data, model, _, optimum = consolidation
+    settings = CoreSettings().with_values({
+        "scale.country_columns": 0, "lns.max_steps": 3, "background_lp.chunk_iterations": 200})
+    events = Events()
+    result = solve_core(model, data, BackendParams(time_limit=60, workers=2, progress=events),
+                        settings=settings)
+    phases = [phase for phase, _ in events.phases]
+    assert result.bound <= optimum + 1e-6
+    assert "pdlp" in phases or "lp" in phases
+    assert phases[-1] in ("bound-pdlp", "bound-lp")
+    assert result.bound >= 0.99 * optimum
