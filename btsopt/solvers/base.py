@@ -58,7 +58,9 @@ class BackendResult:
     """Outcome of one backend call on a :class:`~btsopt.model.LinearModel`.
 
     ``objective`` and ``bound`` include the model's offset; ``values`` is the
-    best solution found (``None`` when there is none).
+    best solution found (``None`` when there is none); ``nodes`` the
+    branch-and-bound nodes explored (``-1``: not reported), a measure of the
+    work that, unlike ``wall_time``, does not depend on the machine.
     """
 
     status: str
@@ -67,6 +69,7 @@ class BackendResult:
     bound: float
     wall_time: float
     backend: str
+    nodes: int = -1
 
     @property
     def has_solution(self) -> bool:

@@ -158,6 +158,7 @@ def solve_highs(
     return BackendResult(
         status=label, values=values, objective=objective, bound=bound,
         wall_time=time.perf_counter() - start, backend="highs",
+        nodes=int(info.mip_node_count) if model.integer.any() else -1,
     )
 
 

@@ -19,6 +19,7 @@ from btsopt.solvers.core.decompose import (
     worth_decomposing,
 )
 from btsopt.solvers.core.lagrangian import evaluate_relaxation, subgradient
+from btsopt.solvers.core.settings import DecompositionSettings
 from btsopt.solvers.core.structure import core_structure
 
 from .generated import generated_province
@@ -77,7 +78,8 @@ def test_price_search_gives_a_bound_close_to_the_optimum(brownfield) -> None:
     state = subgradient(core, optimum, iterations=500)
     plans: list[float] = []
     bound, best = price_sharing(pricer, state.lam, time.perf_counter() + 60,
-                                lambda p: plans.append(p.bound), max_evaluations=6)
+                                lambda p: plans.append(p.bound),
+                                DecompositionSettings(price_evaluations=6))
     assert best is not None and plans
     assert bound == max(plans)
     assert state.bound - 1e-6 * optimum <= bound <= optimum + 1e-6 * optimum

@@ -182,3 +182,14 @@ def test_unicost_cycle_solved_to_its_optimum_on_iterations() -> None:
     assert exact.status == "optimal"
     assert core.objective == pytest.approx(exact.objective)
     assert core.status == "optimal"
+
+
+def test_the_operator_limit_hands_the_model_to_highs() -> None:
+    # scale.max_operators: the tiny scenario has two operators.
+    data = read_scenario(TINY)
+    model = build_model(data, compute_coverage(data))
+    assert core_structure(model, data, max_operators=2) is not None
+    assert core_structure(model, data, max_operators=1) is None
+    settings = CoreSettings().with_values({"scale.max_operators": 1})
+    result = solve(data, SolveParams(gap=0.0, time_limit=60, core=settings))
+    assert result.status == "optimal" and result.objective == pytest.approx(TINY_OPTIMUM, abs=1e-3)

@@ -33,6 +33,7 @@ from btsopt.model import SitingModel
 from btsopt.model.linear import LinearModel
 from btsopt.solvers.base import INFEASIBLE, OPTIMAL, BackendParams
 from btsopt.solvers.core.lagrangian import _sharing_shift, _site_base
+from btsopt.solvers.core.settings import DecompositionSettings
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import solve_highs
 
@@ -149,8 +150,8 @@ class SharingPrice:
     """Evaluates ``D(lam)``: the components solved exactly at a sharing price."""
 
     def __init__(self, core: CoreStructure, model: SitingModel, components: Components,
-                 params: BackendParams, min_component_seconds: float = 0.5) -> None:
-        self.min_component_seconds = min_component_seconds
+                 params: BackendParams, settings: DecompositionSettings | None = None) -> None:
+        self.settings = settings if settings is not None else DecompositionSettings()
         self.core = core
         self.model = model
         self.components = components
@@ -174,14 +175,15 @@ class SharingPrice:
         exact = True
         sizes = np.array([cols.size for cols in self.components.columns], dtype=float)
         left = float(sizes.sum())
+        settings = self.settings
         for cols, rows, block in zip(self.components.columns, self.components.rows,
                                      self.components.matrices, strict=True):
             remaining = deadline - time.perf_counter()
-            if remaining <= 0.05 or self.params.stop_requested:
+            if remaining <= settings.min_remaining_seconds or self.params.stop_requested:
                 return None
             # A share of the time left in proportion to size: a component that
             # runs out still gives a valid (dual) bound and its best plan.
-            limit = max(self.min_component_seconds, remaining * cols.size / left)
+            limit = max(settings.min_component_seconds, remaining * cols.size / left)
             left -= cols.size
             sub = LinearModel(
                 objective=objective[cols], matrix=block, row_lb=linear.row_lb[rows],
@@ -189,7 +191,8 @@ class SharingPrice:
                 col_ub=linear.col_ub[cols], integer=linear.integer[cols],
             )
             outcome = solve_highs(sub, replace(self.params, time_limit=min(limit, remaining),
-                                               gap=1e-6, workers=1, progress=None))
+                                               gap=settings.component_gap, workers=1,
+                                               progress=None))
             if outcome.status == INFEASIBLE or not math.isfinite(outcome.bound):
                 return None
             bound += outcome.bound
@@ -221,14 +224,18 @@ class SharingPrice:
 
 def price_sharing(
     pricer: SharingPrice, start_lam: float, deadline: float, on_plan=None,
-    max_evaluations: int = 3, first_share: float = 0.5,
+    settings: DecompositionSettings | None = None,
 ) -> tuple[float, PricedPlan | None]:
     """Search the sharing price: the best bound ``max D(lam)`` found and its evaluation.
 
     Bisection on the sign of the sharing activity, from the Lagrangian's
-    price (which gets ``first_share`` of the time); each evaluated price's
-    plan goes to ``on_plan``.
+    price (which gets ``settings.first_price_share`` of the time), at most
+    ``settings.price_evaluations`` prices, until the bracket is
+    ``settings.price_tolerance`` narrow; each evaluated price's plan goes to
+    ``on_plan``.
     """
+    settings = settings if settings is not None else pricer.settings
+    max_evaluations, first_share = settings.price_evaluations, settings.first_price_share
     core = pricer.core
     best_bound, best = -math.inf, None
 
@@ -257,6 +264,8 @@ def price_sharing(
     if first.activity >= 0 and first.lam == 0.0:
         return best_bound, best
     evaluations = 1
+    # The bracket's first step: the first price, or one unit (doubling makes
+    # the choice matter little; not a knob).
     step = max(first.lam, 1.0)
     while math.isinf(hi) and evaluations < max_evaluations:
         trial = run(lo + step)
@@ -267,7 +276,8 @@ def price_sharing(
             lo, step = trial.lam, step * 2
         else:
             hi = trial.lam
-    while evaluations < max_evaluations and hi - lo > 1e-6 * max(1.0, hi) and math.isfinite(hi):
+    while (evaluations < max_evaluations and math.isfinite(hi)
+           and hi - lo > settings.price_tolerance * max(1.0, hi)):
         trial = run(0.5 * (lo + hi))
         evaluations += 1
         if trial is None:

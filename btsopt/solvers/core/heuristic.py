@@ -5,6 +5,9 @@ installed pairs plus token counts. The greedy is Chvatal's ratio rule with
 lazy re-scoring (a heap of stale scores re-checked on pop); the costs it
 ranks by may be the true costs or Lagrangian-adjusted ones, which is how the
 multipliers steer it toward the core of the problem.
+
+Their tolerances are float guards, not knobs: a row is open while its need
+exceeds 1e-9, and a popped score is stale only when it grew by more than 1e-12.
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ cover, fixes every other column at its incumbent value and hands that
 sub-MIP to HiGHS with a short time limit, started from the incumbent. The
 sub-MIP contains the incumbent, so a step never makes the plan worse; when
 HiGHS proves a neighbourhood optimal quickly the next one is larger, when it
-runs out of time the next one is smaller.
+runs out of time the next one is smaller. "Quickly" is a share of the step's
+time limit by default; with ``LnsSettings.fast_nodes`` and ``step_max_nodes``
+it is counted in branch-and-bound nodes, and a run bounded by ``max_steps``
+then gives the same plan on any machine.
 
 Two kinds of neighbourhood alternate:
 
@@ -168,8 +171,9 @@ def large_neighbourhood_search(
         Seed and threads; its time limit is not used.
     stop
         Asked before each step with ``(cost, lower_bound)``: a deadline
-        (each step ends 0.2 s before it), an interrupt, ... (``None``: only
-        ``settings.max_steps`` or reaching the bound ends the search).
+        (each step ends ``settings.step_end_margin`` before it), an
+        interrupt, ... (``None``: only ``settings.max_steps`` or reaching the
+        bound ends the search).
     settings
         Neighbourhood sizes, step time limits and the step budget.
     lower_bound
@@ -195,9 +199,12 @@ def large_neighbourhood_search(
     extra = dict(params.extra)
     if integral:
         # Every plan costs a whole number: a sub-MIP is done once no plan
-        # cheaper by one can exist.
+        # cheaper by one can exist (less a float guard: not a knob).
         extra["mip_abs_gap"] = 1.0 - 1e-6
+    if settings.step_max_nodes:
+        extra["mip_max_nodes"] = settings.step_max_nodes
     steps = improvements = 0
+    margin = settings.step_end_margin
 
     def out_of_steps() -> bool:
         return settings.max_steps > 0 and steps >= settings.max_steps
@@ -218,7 +225,8 @@ def large_neighbourhood_search(
                 on_improvement(cost, values)
         return outcome, spent, size
 
-    # A plan this close to the bound is optimal (costs are whole numbers, or equal).
+    # A plan this close to the bound is optimal (costs are whole numbers, or
+    # equal up to float noise): not knobs.
     slack = 1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(cost))
     regions = int(site_region.max(initial=-1)) + 1 if site_region is not None else 0
     passes = settings.guided_passes if guide is not None else 0
@@ -227,17 +235,18 @@ def large_neighbourhood_search(
     for _ in range(passes):
         pass_start = cost
         for region in range(regions):
-            if (stop(cost, lower_bound) or stop.remaining() <= 0.2
+            if (stop(cost, lower_bound) or stop.remaining() <= margin
                     or cost <= lower_bound + slack or out_of_steps()):
                 break
-            differs = (np.abs(guide - values) > 0.5) | ((guide > 0.01) & (guide < 0.99))
+            fractional = (guide > settings.fractional) & (guide < 1.0 - settings.fractional)
+            differs = (np.abs(guide - values) > 0.5) | fractional
             differs &= owner >= 0
             free_sites = np.zeros(core.num_sites, dtype=bool)
             free_sites[owner[differs]] = True
             free_sites &= site_region == region
             if not free_sites.any():
                 continue
-            limit = min(settings.guided_step_time_limit, stop.remaining() - 0.2)
+            limit = min(settings.guided_step_time_limit, stop.remaining() - margin)
             outcome, spent, size = step(free_sites, limit)
             if on_step is not None:
                 on_step({"step": steps, "region": region, "columns": size,
@@ -245,7 +254,7 @@ def large_neighbourhood_search(
         if cost >= pass_start - 1e-9:
             break
     while True:
-        if stop(cost, lower_bound) or stop.remaining() <= 0.2 or out_of_steps():
+        if stop(cost, lower_bound) or stop.remaining() <= margin or out_of_steps():
             break
         if cost <= lower_bound + slack:
             break
@@ -257,14 +266,16 @@ def large_neighbourhood_search(
         candidates = candidate_sites(core, increase, rows, settings.candidates_per_row)
         # The incumbent's other sites stay as they are: only idle candidates join.
         free_sites[candidates[~active[candidates]]] = True
-        limit = min(settings.step_time_limit, stop.remaining() - 0.2)
-        if limit <= 0.05:
+        limit = min(settings.step_time_limit, stop.remaining() - margin)
+        if limit <= settings.min_step_seconds:
             break
         outcome, spent, size = step(free_sites, limit)
         if on_step is not None:
             on_step({"step": steps, "rows": int(rows.sum()), "columns": size,
                      "status": outcome.status, "seconds": round(spent, 3), "cost": cost})
-        if outcome.status == OPTIMAL and spent < settings.fast_share * limit:
+        fast = (0 <= outcome.nodes <= settings.fast_nodes if settings.fast_nodes
+                else spent < settings.fast_share * limit)
+        if outcome.status == OPTIMAL and fast:
             target = min(num_rows, int(math.ceil(target * settings.grow)))
         elif outcome.status != OPTIMAL:
             target = max(settings.min_rows, int(target * settings.shrink))
@@ -283,6 +294,7 @@ def _reoptimise(model: LinearModel, values: np.ndarray, cost: float, free: np.nd
     outcome = solve_highs(sub, params, values[index])
     spent = time.perf_counter() - tic
     trial = None
+    # Float guards (1e-9 on the cost, HiGHS's primal tolerance on the rows): not knobs.
     if outcome.has_solution and outcome.objective < cost - 1e-9:
         candidate = values.copy()
         candidate[index] = np.where(sub.integer, np.round(outcome.values), outcome.values)
@@ -292,7 +304,8 @@ def _reoptimise(model: LinearModel, values: np.ndarray, cost: float, free: np.nd
 
 
 def _integral(model: LinearModel) -> bool:
-    """True when every plan's cost differs from another's by a whole number."""
+    """True when every plan's cost differs from another's by a whole number
+    (within a float guard of 1e-9, not a knob)."""
     costly = model.objective != 0
     if np.any(costly & ~model.integer):
         return False

@@ -22,6 +22,10 @@ scpnrh-shaped instance 127,000 moves a second compiled, 828 with numba's
 compiler off). It runs in chunks of moves so that Python can check the
 clock and Ctrl-C between chunks, and draws from its own xorshift generator,
 so a seed and a move count give the same plan on every run.
+
+Its tolerances are float guards, not knobs: 1e-9 on costs (a plan is
+cheaper only by more than rounding noise), 1e-12 and 1e12 for pairs that cost
+nothing (their score is infinite in exact arithmetic).
 """
 
 from __future__ import annotations

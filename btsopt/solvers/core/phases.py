@@ -115,7 +115,8 @@ class LpRounding:
 
     def run(self, state: SearchState, stop: StoppingCriterion) -> None:
         remaining = stop.remaining()
-        if remaining <= 0.1 or stop(state.incumbent.cost, state.bound):
+        if (remaining <= state.settings.time.rounding_min_seconds
+                or stop(state.incumbent.cost, state.bound)):
             return
         incumbent = state.incumbent.plan
         found = relaxation_neighbourhood(
@@ -321,6 +322,8 @@ class Fixing:
     def run(self, state: SearchState, stop: StoppingCriterion) -> None:
         core, linear = state.core, state.linear
         cost = state.incumbent.cost
+        # Not knobs: with whole-number costs a better plan is cheaper by 1 (less
+        # a float guard); otherwise by more than rounding noise.
         slack = 1.0 - 1e-6 if state.integral else 1e-9 * max(1.0, abs(cost))
         fixed = fixings(core, state.relaxation(), cost - slack)
         if fixed is None:
@@ -375,8 +378,7 @@ class Decomposition:
         if (not worth_decomposing(components, settings.max_component_share)
                 or stop(state.incumbent.cost, state.bound)):
             return
-        pricer = SharingPrice(core, state.model, components, state.params,
-                              settings.min_component_seconds)
+        pricer = SharingPrice(core, state.model, components, state.params, settings)
 
         def on_plan(priced) -> None:
             chosen = core.chosen_from_values(priced.values)
@@ -386,7 +388,7 @@ class Decomposition:
 
         seconds = state.settings.time.decomposition * stop.remaining()
         bound, _ = price_sharing(pricer, state.relaxation().lam, time.perf_counter() + seconds,
-                                 on_plan, settings.price_evaluations, settings.first_price_share)
+                                 on_plan, settings)
         if state.raise_bound(bound, "components"):
             state.params.report("components", bound=state.bound)
 
@@ -426,14 +428,14 @@ class BranchAndCut:
         return state.incumbent.plan is None or (state.gap_open() and not state.restricted())
 
     def run(self, state: SearchState, stop: StoppingCriterion) -> None:
-        params = state.params
+        params, least = state.params, state.settings.time.branch_and_cut_min_seconds
         if state.incumbent.plan is None:
             outcome = solve_highs(state.linear, replace(
-                params, time_limit=max(stop.remaining(), 0.05)), state.hint)
+                params, time_limit=max(stop.remaining(), least)), state.hint)
             state.exact = outcome
             return
         remaining = stop.remaining()
-        if remaining <= 0.05 or stop(state.incumbent.cost, state.bound):
+        if remaining <= least or stop(state.incumbent.cost, state.bound):
             return
         if state.free_columns() > state.settings.branch_and_cut.large_columns:
             # HiGHS checks the clock rarely in the root of a large model (seen: a
@@ -448,7 +450,7 @@ class BranchAndCut:
         if outcome.status == INFEASIBLE:
             state.prove_optimal()
             return
-        if outcome.has_solution and outcome.objective < state.incumbent.cost - 1e-9:
+        if outcome.has_solution and outcome.objective < state.incumbent.cost - 1e-9:  # float guard
             state.offer(CorePlan.from_values(state.linear, outcome.values), "highs")
         if math.isfinite(outcome.bound):
             state.raise_bound(min(state.incumbent.cost, outcome.bound), "highs")

@@ -233,6 +233,8 @@ class RegionalLp:
                 col_ub=linear.col_ub[cols], integer=linear.integer[cols],
             )
             remaining = deadline - time.perf_counter()
+            # (0.01 s: HiGHS needs a positive limit; the deadline was checked
+            # above, so it is not a knob.)
             relaxation = solve_lp_relaxation(
                 sub, replace(params, time_limit=max(remaining, 0.01), progress=None, log=False,
                              workers=1))

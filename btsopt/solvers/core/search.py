@@ -103,6 +103,7 @@ def enabled(settings: CoreSettings, name: str) -> bool:
 
 
 def _objective_is_integral(core: CoreStructure) -> bool:
+    # 1e-9: a float guard on costs read from files, not a knob.
     costs = np.concatenate([core.site_cost, core.pair_cost.ravel(), core.token_cost, [core.offset]])
     return bool(np.all(np.abs(costs - np.round(costs)) < 1e-9))
 
@@ -134,7 +135,8 @@ def solve_core(
     """
     settings = settings if settings is not None else CoreSettings()
     start = time.perf_counter()
-    core = core_structure(model, data, settings.scale.max_row_overlaps)
+    core = core_structure(model, data, settings.scale.max_row_overlaps,
+                          settings.scale.max_operators)
     if core is None:
         return replace(solve_highs(model.linear, params, hint), backend="core")
     # Country-scale models get regional LPs instead of one LP (see .regions);

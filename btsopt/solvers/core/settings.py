@@ -116,10 +116,9 @@ class GreedySettings(_Component):
     first_calls: int = setting(3, "the first improvements of the bound each get a greedy", 0)
     every: int = setting(5, "then every this many improvements (the greedy costs more than a step)", 1)
     iterations_per_call: int = setting(
-        100, "ascent iterations each greedy during the ascent must be paid by (greedies x this "
-        "<= iterations so far): a greedy costs about 55-80 steps (nrh, scp41), so about a third "
-        "of the ascent's work; counted, not timed, so the plan does not depend on the machine. "
-        "0: no limit", 0)
+        100, "ascent iterations that pay for each greedy during the ascent (one costs 55-80 "
+        "steps on nrh and scp41: a third of the work); counted, not timed, so plans do not "
+        "depend on the machine; 0: no limit", 0)
 
 
 @dataclass(frozen=True)
@@ -160,12 +159,27 @@ class LnsSettings(_Component):
     candidates_per_row: int = setting(8, "candidate pairs freed per re-covered row", 1)
     step_time_limit: float = setting(6.0, "seconds per sub-MIP: steps that end in seconds", 1e-3)
     fast_share: float = setting(
-        0.3, "a step proven within this share of its limit grows the next one", 0.0, 1.0)
+        0.3, "a step proven within this share of its limit grows the next one (a clock rule; "
+        "see fast_nodes)", 0.0, 1.0)
+    fast_nodes: int = setting(
+        0, "instead, a step proven within this many branch-and-bound nodes grows the next one: "
+        "counted, so with step_max_nodes and max_steps the search does not depend on the "
+        "machine; 0: the clock rule (as measured at country scale)", 0)
+    step_max_nodes: int = setting(
+        0, "nodes per sub-MIP (HiGHS's mip_max_nodes): a step ends by its work, not its time "
+        "limit; 0: no limit", 0)
     grow: float = setting(1.2, "growth of the neighbourhood after a fast proven step", 1.0)
     shrink: float = setting(0.75, "shrinkage after a step that ran out of time", 1e-3, 1.0)
     guided_step_time_limit: float = setting(10.0, "seconds per region of the LP-guided pass", 1e-3)
     guided_passes: int = setting(3, "at most this many LP-guided passes through the regions", 0)
     max_steps: int = setting(0, "steps at most (a deterministic budget); 0: until the deadline", 0)
+    step_end_margin: float = setting(
+        0.2, "seconds before the deadline each step ends (HiGHS overruns its limit a little)", 0.0)
+    min_step_seconds: float = setting(
+        0.05, "no step starts with less time than this (HiGHS cannot do a step in less)", 0.0)
+    fractional: float = setting(
+        0.01, "an LP value within this of 0 or 1 counts as integral in the LP-guided pass",
+        0.0, 0.5)
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,14 @@ class DecompositionSettings(_Component):
     first_price_share: float = setting(
         0.5, "the Lagrangian's price, usually close to the best, gets this share", 1e-3, 1.0)
     min_component_seconds: float = setting(0.5, "no component gets less time than this", 0.0)
+    min_remaining_seconds: float = setting(
+        0.05, "a price's evaluation stops with less time left than this", 0.0)
+    component_gap: float = setting(
+        1e-6, "relative gap each component's MIP stops at (its dual bound is used, so the "
+        "bound stays valid)", 0.0, 1.0)
+    price_tolerance: float = setting(
+        1e-6, "the bisection on the sharing price ends when its bracket is this narrow "
+        "(relative)", 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -268,11 +290,16 @@ class TimeSettings(_Component):
         0.0, 1.0)
     branch_and_cut_max_margin_seconds: float = setting(120.0, "ceiling of that margin", 0.0)
     lns_end_margin: float = setting(0.5, "seconds before the deadline the LNS stops", 0.0)
+    rounding_min_seconds: float = setting(
+        0.1, "RENS on the LP is skipped with less time left than this", 0.0)
+    branch_and_cut_min_seconds: float = setting(
+        0.05, "branch and cut is skipped with less time left than this (and HiGHS on the "
+        "whole model, without a plan, gets at least this)", 0.0)
 
 
 @dataclass(frozen=True)
 class ScaleSettings(_Component):
-    """Switches between province and country scale."""
+    """Switches between province and country scale, and from the core to HiGHS."""
 
     _name = "scale"
     country_columns: int = setting(
@@ -281,6 +308,9 @@ class ScaleSettings(_Component):
     max_row_overlaps: int = setting(
         20_000_000, "rows implied by others are found only below this many row overlaps "
         "(memory)", 0)
+    max_operators: int = setting(
+        8, "above this many operators the core's table of operator subsets (2**K per site) is "
+        "too large: HiGHS solves the model instead", 1, 16)
 
 
 COMPONENTS: dict[str, type] = {

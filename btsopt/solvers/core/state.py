@@ -29,7 +29,8 @@ from btsopt.solvers.core.settings import CoreSettings
 from btsopt.solvers.core.structure import CoreStructure
 
 FEASIBILITY_TOLERANCE = 1e-7
-"""Largest row violation of an accepted plan (HiGHS's own primal tolerance)."""
+"""Largest row violation of an accepted plan (HiGHS's own primal tolerance: the
+plans HiGHS returns must pass, so it is not a knob)."""
 
 
 def choice_index(chosen: np.ndarray) -> np.ndarray:
@@ -198,7 +199,7 @@ class SearchState:
         if not math.isfinite(value):
             return False
         if self.integral:
-            value = math.ceil(value - 1e-6)
+            value = math.ceil(value - 1e-6)  # a float guard below the whole number, not a knob
         if value <= self.bound:
             return False
         self.bound, self.bound_source = value, source

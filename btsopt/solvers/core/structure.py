@@ -99,20 +99,21 @@ class CoreStructure:
         return values
 
 
-def core_structure(model: SitingModel, data: ProblemData, max_overlaps: int = 20_000_000
-                   ) -> CoreStructure | None:
+def core_structure(model: SitingModel, data: ProblemData, max_overlaps: int = 20_000_000,
+                   max_operators: int = 8) -> CoreStructure | None:
     """Extract the per-site structure, or ``None`` when the model is not of that form.
 
     The core needs plain cover rows (no partial or soft coverage, no
-    k-of-K rules with auxiliary columns, no soft sharing). Rows implied by
-    others are dropped when the row overlaps number at most ``max_overlaps``
-    (see :func:`implying_rows`).
+    k-of-K rules with auxiliary columns, no soft sharing) and at most
+    ``max_operators`` operators (each site gets a row of 2**K subsets). Rows
+    implied by others are dropped when the row overlaps number at most
+    ``max_overlaps`` (see :func:`implying_rows`).
     """
     if not model.plain_coverage or len(model.levels) != 1:
         return None
     linear = model.linear
     num_ops = data.num_operators
-    if num_ops > 8:
+    if num_ops > max_operators:
         return None
     modelled = np.flatnonzero(model.y_index >= 0)
     y_col = model.y_index[modelled]
@@ -207,7 +208,7 @@ def implying_rows(cover: sparse.csr_matrix, demand: np.ndarray,
     """
     rows = cover.shape[0]
     representative = np.arange(rows)
-    unit = np.abs(demand - 1.0) < 1e-9
+    unit = np.abs(demand - 1.0) < 1e-9  # float guard (demands are whole numbers)
     if rows < 2 or not unit.any():
         return representative
     pattern = cover.copy()
