@@ -168,7 +168,8 @@ def _cost_vectors(data: ProblemData, annuity: float) -> tuple[np.ndarray, np.nda
     return x_cost, site_cost, constant
 
 
-def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True) -> SitingModel:
+def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True,
+                keep_pairs: np.ndarray | None = None) -> SitingModel:
     """Build the model of ``model.md`` for a scenario.
 
     Parameters
@@ -183,6 +184,11 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
         Off with ``[demand]``: a tenancy added only for sharing still carries
         the demand of the hamlets it reaches, so such sites are not
         interchangeable.
+    keep_pairs
+        (hamlets x operators) pairs whose operator must keep covering the
+        hamlet (keep_service): one more covering row ``sum x[j,k] >= 1`` each,
+        among the coverage rows. Used for the scenario without ``[demand]``
+        that starts a capacitated solve; implies ``aggregate=False``.
     """
     num_sites, num_ops = data.num_sites, data.num_operators
     sites, policy, targets = data.sites, data.policy, data.targets
@@ -220,7 +226,7 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
     ratio = sharing_fraction(targets.shared_site_ratio)
     token_groups: list[TokenGroup] = []
     removed_pairs = np.zeros_like(usable)
-    if aggregate and data.demand is None:
+    if aggregate and data.demand is None and keep_pairs is None:
         relevant = relevant_pairs(cover_by_op, fixed_tenancy, need, has_c)
         token_groups, removed_pairs, _ = find_token_groups(
             usable=usable, fixed=fixed_tenancy, existing=existing, relevant=relevant,
@@ -350,6 +356,8 @@ def build_model(data: ProblemData, coverage: Coverage, *, aggregate: bool = True
             rows, data, cover, x_op, need, covered_index, z_index, reachable, middle,
             soft_coverage, partial, fixed_lb=col_lb,
         )
+        if keep_pairs is not None:
+            _add_keep_rows(rows, cover, x_op, keep_pairs, fixed=col_lb[:n_x] > 0.5)
     else:
         # The coverage rules count the operators covering a hamlet: v[i,k].
         v_cover, v_op = cap_rows.operator_cover(capacity, num_cols)
@@ -461,6 +469,25 @@ def _add_site_cover_rows(
     )
     rows.add_block(by_site + extra, np.where(with_c, 0.0, 1.0), INF)
     return slice(start, rows.num_rows)
+
+
+def _add_keep_rows(rows: RowBuilder, cover: sparse.csr_matrix, x_op: np.ndarray,
+                   keep_pairs: np.ndarray, fixed: np.ndarray) -> None:
+    """``sum_j x[j,k] >= 1`` over k's tenancies reaching i, for each kept pair
+    (i, k) that no fixed tenancy of k covers already (a pair no usable tenancy
+    reaches is left out: the caller reports it)."""
+    coo = sparse.coo_matrix(cover)
+    op = x_op[coo.col]
+    done = np.zeros(keep_pairs.shape, dtype=bool)
+    done[coo.row[fixed[coo.col]], op[fixed[coo.col]]] = True
+    reach = np.zeros(keep_pairs.shape, dtype=bool)
+    reach[coo.row, op] = True
+    wanted = keep_pairs & ~done & reach
+    row_of = np.full(keep_pairs.shape, -1, dtype=np.int64)
+    row_of[wanted] = np.arange(int(wanted.sum()))
+    on = row_of[coo.row, op] >= 0
+    rows.add_terms(row_of[coo.row[on], op[on]], coo.col[on], np.ones(int(on.sum())),
+                   int(wanted.sum()), 1.0, INF)
 
 
 def _add_coverage_rows(

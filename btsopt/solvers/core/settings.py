@@ -332,6 +332,9 @@ class CapacitySettings(_Component):
     exact_carriers: bool = setting(
         True, "carriers by one small MILP per operator (hamlets to its tenancies, integer "
         "carriers); off: the loads' ceiling, then one fewer while the demand still fits")
+    start_share: float = setting(
+        0.7, "share of the time limit the whole start plan may use; the carriers' MILPs "
+        "share what is left of it (the evaluator and the outputs need the rest)", 0.0, 1.0)
     carriers_seconds: float = setting(
         3.0, "time limit of each operator's carriers MILP (seconds)", 0.0)
     carriers_gap: float = setting(
