@@ -286,7 +286,13 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     levels: list[dict[str, Any]] = []
     outcome: BackendResult | None = None
     all_exact = True
-    for number, level in enumerate(model.levels):
+    # The whole capacitated model goes to HiGHS only while it is small enough
+    # for HiGHS to do better than the start plan in the time (see
+    # CapacitySettings.exact_max_columns); otherwise the start plan is the answer.
+    exact_levels = model.levels
+    if start_plan is not None and linear.num_cols > params.core.capacity.exact_max_columns:
+        exact_levels = ()
+    for number, level in enumerate(exact_levels):
         remaining = params.time_limit - (time.perf_counter() - start)
         if remaining <= 0.05 or progress.stop_requested:
             break

@@ -211,3 +211,31 @@ def test_start_heuristic_carries_the_demand(tmp_path: Path) -> None:
     assert evaluation.admissible
     assert evaluation.system_cost == pytest.approx(5826.0488 + 2 * CARRIER, abs=1e-3)
 
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_start_carriers_exact_and_trimmed_agree_on_the_tiny_optimum(tmp_path: Path,
+                                                                     exact: bool) -> None:
+    # Both ways of setting carriers (one MILP per operator, or the flow's loads
+    # rounded up and trimmed) reach the hand-worked optimum: 2 carriers paid.
+    from btsopt.model import build_model
+    from btsopt.radio import compute_coverage
+    from btsopt.solvers.base import BackendParams
+    from btsopt.solvers.capacity_start import capacity_start, optimal_carriers
+    from btsopt.solvers.core import CoreSettings
+
+    data = _tiny(tmp_path / "s", 0.5)
+    coverage = compute_coverage(data)
+    model = build_model(data, coverage)
+    core = CoreSettings.from_dict({"capacity": {"exact_carriers": exact}})
+    found = capacity_start(data, coverage, model, BackendParams(time_limit=10), core)
+    assert found.plan is not None
+    assert evaluate(data, found.plan).system_cost == pytest.approx(5826.0488 + 2 * CARRIER,
+                                                                   abs=1e-3)
+    # With every tenancy at one carrier the demand does not fit; the MILP
+    # puts back exactly the carriers the plan needs.
+    carriers = optimal_carriers(data, model, found.plan.tenancies, seconds=10)
+    assert carriers is not None
+    assert np.array_equal(carriers, found.plan.carriers) or exact is False
+    paid = np.maximum(carriers - np.maximum(data.demand.carriers_today, 1), 0)
+    assert int(paid[found.plan.tenancies].sum()) == 2

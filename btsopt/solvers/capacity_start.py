@@ -3,17 +3,22 @@
 1. The plan of the same scenario without ``[demand]`` (the core, a share of
    the time), plus, under keep_service, today's tenancies back where it
    dropped them.
-2. Per operator, a greedy split: covered hamlets, most constrained first, go
-   to the reaching tenancies with the most room (each counted at
-   ``max_carriers``); a hamlet that does not fit gets the cheapest usable
-   tenancy reaching it (its site's cost counts when the site is not active).
-3. Carriers = ``ceil(load / c_k)`` (at least 1), then one fewer on each
-   tenancy, the most idle first, while the operator's demand still fits (a
-   max flow, :func:`btsopt.evaluation.capacity.max_flow_split`).
+2. Per operator, a max flow from its covered hamlets to its tenancies, each
+   at ``max_carriers``. Next to each hamlet whose demand does not fit, the
+   cheapest usable tenancy reaching it is added (its site's cost counts when
+   the site is not active yet); then the flow is solved again, for at most
+   ``max_rounds`` rounds. Because the flow may split and move any hamlet's
+   demand over every tenancy reaching it, a tenancy is added only where no
+   split of the plan's tenancies at full carriers carries the demand:
+   carriers come before sites.
+3. Carriers: the cheapest integer carriers for those tenancies, one small
+   MILP per operator (:func:`optimal_carriers`); or, with
+   ``exact_carriers`` off, the flow's loads rounded up and then one fewer on
+   each tenancy, the most idle first, while the demand still fits.
 
-Carriers come before sites: a tenancy is added only once every tenancy
-reaching the hamlet is full at ``max_carriers``. The plan is a start for
-an exact backend; the caller checks it with the evaluator.
+Every knob is in :class:`~btsopt.solvers.core.settings.CapacitySettings`.
+The plan is a start for an exact backend; the caller checks it with the
+evaluator.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ import math
 import time
 from dataclasses import dataclass, replace
 
+import highspy
 import numpy as np
+from scipy import sparse
 
 from btsopt.data import ProblemData
 from btsopt.evaluation.capacity import max_flow_split
@@ -31,25 +38,7 @@ from btsopt.plan import Plan
 from btsopt.radio import Coverage
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core import CoreSettings, solve_core
-
-
-@dataclass(frozen=True)
-class CapacityStartParams:
-    """Settings of :func:`capacity_start`.
-
-    Attributes
-    ----------
-    cover_share
-        Share of the time limit given to the plan without ``[demand]``.
-    max_cover_seconds
-        Cap on that time.
-    trim_seconds
-        Time for taking carriers off tenancies one at a time (a max flow each).
-    """
-
-    cover_share: float = 0.25
-    max_cover_seconds: float = 20.0
-    trim_seconds: float = 5.0
+from btsopt.solvers.highs import _configured
 
 
 def _reach(coverage: Coverage, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,14 +65,14 @@ def _unplaced_operator(data: ProblemData, coverage: Coverage, x: np.ndarray,
 
 
 def _cover_plan(data: ProblemData, coverage: Coverage, params: BackendParams,
-                settings: CapacityStartParams,
-                core: CoreSettings | None) -> tuple[np.ndarray | None, float]:
+                core: CoreSettings) -> tuple[np.ndarray | None, float]:
     """The plan without [demand] and the core's lower bound on its cost."""
     plain = replace(data, demand=None)
     model = build_model(plain, coverage)
     if len(model.levels) != 1:
         return None, -math.inf
-    seconds = min(settings.cover_share * params.time_limit, settings.max_cover_seconds)
+    seconds = min(core.capacity.cover_share * params.time_limit,
+                  core.capacity.max_cover_seconds)
     result = solve_core(model, plain, replace(params, time_limit=seconds), None, core)
     if not result.has_solution:
         return None, result.bound
@@ -111,7 +100,6 @@ class CapacityStart:
 
 def capacity_start(
     data: ProblemData, coverage: Coverage, model: SitingModel, params: BackendParams,
-    settings: CapacityStartParams | None = None,
     core: CoreSettings | None = None,
 ) -> CapacityStart:
     """A plan that carries the demand (``None`` when the repair fails), and a bound.
@@ -126,22 +114,20 @@ def capacity_start(
         Its capacitated model (for the usable pairs and costs).
     params
         The backend's settings (time limit, seed, workers).
-    settings
-        The heuristic's own settings.
     core
-        The core's settings for the plan without ``[demand]``.
+        The core's settings: ``core.capacity`` for this heuristic, the rest for
+        the plan without ``[demand]``.
     """
-    settings = settings or CapacityStartParams()
+    core = core or CoreSettings()
+    settings = core.capacity
     demand = data.demand
     assert demand is not None and model.capacity is not None
-    x, bound = _cover_plan(data, coverage, params, settings, core)
+    x, bound = _cover_plan(data, coverage, params, core)
     if x is None:
         return CapacityStart(None, bound)
     usable = model.x_index >= 0
     if demand.keep_service:
         x |= data.tenancies & usable
-    max_n = demand.max_carriers[None, :]
-    c = demand.carrier_capacity_mbps
     objective = model.levels[-1].objective
     pair_cost = np.full(x.shape, math.inf)
     pair_cost[usable] = objective[model.x_index[usable]]
@@ -150,81 +136,186 @@ def capacity_start(
     site_cost[has_y] = objective[model.y_index[has_y]]
     carrier_cost = demand.carrier_cost_npv(data.economics)
     room_left = data.sites.max_tenants - x.sum(axis=1)
-
-    loads = np.zeros(x.shape)
     for k in range(data.num_operators):
         cost = pair_cost[:, k] + np.where(x.any(axis=1), 0.0, site_cost) + (
-            (max_n[0, k] - 1) * carrier_cost[k])
-        if not _assign_operator(data, coverage, x, loads, room_left, cost, k):
+            (demand.max_carriers[k] - 1) * carrier_cost[k])
+        if not _add_until_carried(data, coverage, x, room_left, cost, k, settings.max_rounds):
             return CapacityStart(None, bound)
+    carriers = None
+    if settings.exact_carriers:
+        carriers = optimal_carriers(data, model, x, seconds=settings.carriers_seconds,
+                                    gap=settings.carriers_gap, seed=params.seed)
+    if carriers is None:
+        carriers = _trimmed_carriers(data, coverage, x, settings.trim_seconds)
+    return CapacityStart(Plan(x, carriers), bound)
+
+
+def _add_until_carried(
+    data: ProblemData, coverage: Coverage, x: np.ndarray, room_left: np.ndarray,
+    cost: np.ndarray, k: int, max_rounds: int,
+) -> bool:
+    """Add tenancies of operator k until its demand fits at max_carriers (in place);
+    False when some demand still does not fit.
+
+    Each round solves the operator's max flow and, for each hamlet left with
+    demand (most first), adds the usable tenancy reaching it with the least
+    cost per Mb/s left over in its reach, unless this round added a tenancy
+    at a site reaching the hamlet's neighbours already.
+    """
+    demand = data.demand
+    assert demand is not None
+    reach = coverage.for_operator(k).tocsr()          # hamlets x sites
+    by_site = reach.T.tocsr()                          # sites x hamlets
+    full = np.full(data.num_sites, int(demand.max_carriers[k]))
+    for _ in range(max_rounds + 1):
+        carriers = np.zeros(x.shape, dtype=np.int64)
+        carriers[:, k] = np.where(x[:, k], full, 0)
+        unplaced = _unplaced_operator(data, coverage, x, carriers, k)
+        short = np.flatnonzero(unplaced > 1e-6)
+        if short.size == 0:
+            return True
+        helped = np.zeros(data.num_hamlets, dtype=bool)
+        added = False
+        # What a new tenancy relieves: the demand left over in its reach.
+        relief = np.asarray(by_site @ unplaced).ravel()
+        for i in short[np.argsort(-unplaced[short], kind="stable")]:
+            if helped[i]:
+                continue
+            sites = reach.indices[reach.indptr[i]:reach.indptr[i + 1]]
+            options = sites[np.isfinite(cost[sites]) & ~x[sites, k] & (room_left[sites] > 0)]
+            if options.size == 0:
+                continue
+            j = int(options[np.argmin(cost[options] / relief[options])])
+            x[j, k] = True
+            room_left[j] -= 1
+            # One tenancy per neighbourhood and round: the flow moves demand
+            # over every tenancy reaching a hamlet, so a second one beside it
+            # is often not needed once the first is in.
+            helped[by_site[sites].indices] = True
+            added = True
+        if not added:
+            return False
+    return False
+
+
+def _trimmed_carriers(data: ProblemData, coverage: Coverage, x: np.ndarray,
+                      seconds: float) -> np.ndarray:
+    """Carriers from the max flow's loads rounded up, then one fewer on each
+    tenancy, the most idle first, while the operator's demand still fits."""
+    demand = data.demand
+    assert demand is not None
+    c = demand.carrier_capacity_mbps
+    max_n = demand.max_carriers[None, :]
+    loads = np.zeros(x.shape)
+    for k in range(data.num_operators):
+        mine = np.zeros_like(x)
+        mine[:, k] = x[:, k]
+        hamlet, site, _ = _reach(coverage, mine)
+        d = demand.demand_mbps[:, k]
+        keep = d[hamlet] > 0
+        room = np.where(x[:, k], max_n[0, k] * c[k], 0.0)
+        _, flow, _ = max_flow_split(d, hamlet[keep], site[keep], room)
+        loads[:, k] = np.bincount(site[keep], weights=flow, minlength=data.num_sites)
     carriers = np.where(x, np.clip(np.ceil(loads / c[None, :] - 1e-9), 1, max_n), 0)
     carriers = carriers.astype(np.int64)
-    # Fewer carriers where a better split allows: one fewer on each tenancy, the
-    # most idle first, while the operator's demand still fits (max flow).
     slack = np.where(carriers > 1, carriers - loads / c[None, :], -np.inf)
     trim_start = time.perf_counter()
     for flat in np.argsort(-slack, axis=None, kind="stable"):
         j, k = np.unravel_index(int(flat), x.shape)
-        if slack[j, k] < 1e-9 or time.perf_counter() - trim_start > settings.trim_seconds:
+        if slack[j, k] < 1e-9 or time.perf_counter() - trim_start > seconds:
             break
         carriers[j, k] -= 1
         if (_unplaced_operator(data, coverage, x, carriers, k) > 1e-6).any():
             carriers[j, k] += 1
-    return CapacityStart(Plan(x, carriers), bound)
+    return carriers
 
 
-def _assign_operator(
-    data: ProblemData, coverage: Coverage, x: np.ndarray, loads: np.ndarray,
-    room_left: np.ndarray, cost: np.ndarray, k: int,
-) -> bool:
-    """Assign operator k's covered demand to its tenancies, adding tenancies where
-    the reaching ones are full (in place); False when some demand cannot go.
+def optimal_carriers(
+    data: ProblemData, model: SitingModel, tenancies: np.ndarray, *,
+    seconds: float, gap: float = 1e-3, seed: int = 0,
+) -> np.ndarray | None:
+    """The cheapest carriers that carry a plan's demand, given its tenancies.
 
-    Hamlets go most constrained first (fewest reaching tenancies, then most
-    demand), each to its reaching tenancies with the most room left, split
-    when one is not enough. A hamlet no plan tenancy can take gets the usable
-    tenancy reaching it with the least cost (pair, its site if not active yet,
-    carriers up to the maximum), whose newly covered hamlets join the queue.
+    One MILP per operator over the tenancies the plan gives it: shares
+    ``w`` in [0, 1] of each covered hamlet's demand (summing to 1), integer
+    carriers ``1 <= n <= N_k``, ``sum_i D w <= c_k n``, paid carriers
+    ``e >= n - max(n0, 1)`` at the carrier's NPV (model.md's rows with x
+    fixed).
+
+    Parameters
+    ----------
+    data
+        A scenario with ``[demand]``.
+    model
+        Its capacitated model.
+    tenancies
+        (sites x operators) the plan's tenancies.
+    seconds
+        Time limit of each operator's MILP.
+    gap
+        Relative gap at which each operator's MILP stops.
+    seed
+        HiGHS's random seed.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        (sites x operators) carriers, 0 where there is no tenancy; ``None``
+        when some operator's MILP found no plan in time.
     """
-    demand = data.demand
-    assert demand is not None
-    d = demand.demand_mbps[:, k]
-    full = demand.max_carriers[k] * demand.carrier_capacity_mbps[k]
-    reach = coverage.for_operator(k).tocsr()          # hamlets x sites
-    by_site = reach.T.tocsr()                          # sites x hamlets
-    usable = np.isfinite(cost)
-    room = np.where(x[:, k], full, 0.0)
-    covered = np.asarray(reach @ x[:, k].astype(float)).ravel() > 0
-    queue = list(np.flatnonzero(covered & (d > 0)))
-    count = np.diff(reach.indptr)
-    queue.sort(key=lambda i: (count[i], -d[i], i))
-    position = 0
-    while position < len(queue):
-        i = int(queue[position])
-        position += 1
-        sites = reach.indices[reach.indptr[i]:reach.indptr[i + 1]]
-        mine = sites[x[sites, k]]
-        need = d[i]
-        if room[mine].sum() < need - 1e-9:
-            options = sites[usable[sites] & ~x[sites, k] & (room_left[sites] > 0)]
-            if options.size == 0:
-                return False
-            j = int(options[np.argmin(cost[options])])
-            x[j, k] = True
-            room_left[j] -= 1
-            room[j] = full
-            new = by_site.indices[by_site.indptr[j]:by_site.indptr[j + 1]]
-            new = new[~covered[new] & (d[new] > 0)]
-            covered[new] = True
-            queue.extend(int(h) for h in new)
-            mine = sites[x[sites, k]]
-            if room[mine].sum() < need - 1e-9:
-                return False
-        for j in mine[np.argsort(-room[mine], kind="stable")]:
-            take = min(room[j], need)
-            room[j] -= take
-            loads[j, k] += take
-            need -= take
-            if need <= 1e-12:
-                break
-    return True
+    cap = model.capacity
+    assert cap is not None and model.cover is not None
+    xj, xk = np.nonzero(model.x_index >= 0)
+    order = np.argsort(model.x_index[xj, xk])
+    xj, xk = xj[order], xk[order]
+    on = tenancies[xj, xk]
+    price = model.levels[-1].objective[cap.e_index[xj, xk]]
+    free = np.maximum(cap.carriers_today[xj, xk], 1).astype(float)
+    carriers = np.zeros(tenancies.shape, dtype=np.int64)
+    cover = sparse.coo_matrix(model.cover)
+    for k in range(data.num_operators):
+        mine = np.flatnonzero(on & (xk == k))
+        if mine.size == 0:
+            continue
+        local = np.full(xj.size, -1, dtype=np.int64)
+        local[mine] = np.arange(mine.size)
+        reach = (local[cover.col] >= 0) & (cap.demand[cover.row, k] > 0)
+        hamlet, tenancy = cover.row[reach], local[cover.col[reach]]
+        pairs, pair_row = np.unique(hamlet, return_inverse=True)
+        n_t, n_w = mine.size, hamlet.size
+        width = 2 * n_t + n_w                  # columns: n, e, w
+        w_cols = 2 * n_t + np.arange(n_w)
+        t_rows = np.arange(n_t)
+        rows = sparse.vstack([
+            sparse.csr_matrix((np.ones(n_w), (pair_row, w_cols)), shape=(pairs.size, width)),
+            sparse.csr_matrix((np.r_[cap.demand[hamlet, k], np.full(n_t, -cap.capacity[k])],
+                               (np.r_[tenancy, t_rows], np.r_[w_cols, t_rows])),
+                              shape=(n_t, width)),
+            sparse.csr_matrix((np.r_[np.ones(n_t), -np.ones(n_t)],
+                               (np.r_[t_rows, t_rows], np.r_[n_t + t_rows, t_rows])),
+                              shape=(n_t, width)),
+        ]).tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = width, rows.shape[0]
+        lp.col_cost_ = np.r_[np.zeros(n_t), price[mine], np.zeros(n_w)]
+        lp.col_lower_ = np.r_[np.ones(n_t), np.zeros(n_t + n_w)]
+        lp.col_upper_ = np.r_[np.full(n_t, float(cap.max_carriers[k])),
+                              np.full(n_t, math.inf), np.ones(n_w)]
+        lp.row_lower_ = np.r_[np.ones(pairs.size), np.full(n_t, -math.inf), -free[mine]]
+        lp.row_upper_ = np.r_[np.ones(pairs.size), np.zeros(n_t), np.full(n_t, math.inf)]
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = rows.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = rows.indices.astype(np.int32)
+        lp.a_matrix_.value_ = rows.data.astype(float)
+        lp.integrality_ = ([highspy.HighsVarType.kInteger] * n_t
+                           + [highspy.HighsVarType.kContinuous] * (n_t + n_w))
+        h = _configured(BackendParams(time_limit=seconds, seed=seed, workers=1, gap=gap))
+        h.passModel(lp)
+        # HiGHS keeps one thread pool per process: rebuild it for this thread count.
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
+        if h.getInfo().primal_solution_status < 1:
+            return None
+        values = np.asarray(h.getSolution().col_value)
+        carriers[xj[mine], k] = np.round(values[:n_t]).astype(np.int64)
+    return carriers

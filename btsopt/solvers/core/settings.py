@@ -297,6 +297,34 @@ class ScaleSettings(_Component):
         "too large: HiGHS solves the model instead", 1, 16)
 
 
+@dataclass(frozen=True)
+class CapacitySettings(_Component):
+    """The start plan of a capacitated model (``[demand]``): cover, add tenancies, carriers."""
+
+    _name = "capacity"
+    cover_share: float = setting(
+        0.25, "share of the time limit for the plan of the scenario without [demand]",
+        0.0, 1.0)
+    max_cover_seconds: float = setting(
+        20.0, "cap on that time (seconds)", 0.0)
+    max_rounds: int = setting(
+        100, "rounds of adding a tenancy next to each hamlet whose demand the plan cannot "
+        "carry at max_carriers (one max flow per operator and round)", 0)
+    exact_carriers: bool = setting(
+        True, "carriers by one small MILP per operator (hamlets to its tenancies, integer "
+        "carriers); off: the loads' ceiling, then one fewer while the demand still fits")
+    carriers_seconds: float = setting(
+        3.0, "time limit of each operator's carriers MILP (seconds)", 0.0)
+    carriers_gap: float = setting(
+        1e-3, "relative gap at which an operator's carriers MILP stops", 0.0, 1.0)
+    trim_seconds: float = setting(
+        5.0, "time for taking carriers off one at a time when exact_carriers is off", 0.0)
+    exact_max_columns: int = setting(
+        60_000, "hand the whole capacitated model to HiGHS after the start plan only below "
+        "this many columns: the province's (365,476) does not even solve its LP in "
+        "minutes", 0)
+
+
 COMPONENTS: dict[str, type] = {
     "subgradient": SubgradientSettings,
     "lp": LpSettings,
@@ -310,6 +338,7 @@ COMPONENTS: dict[str, type] = {
     "branch_and_cut": BranchAndCutSettings,
     "time": TimeSettings,
     "scale": ScaleSettings,
+    "capacity": CapacitySettings,
 }
 """The tables of a settings file, in the order they are printed."""
 
@@ -335,6 +364,7 @@ class CoreSettings:
     branch_and_cut: BranchAndCutSettings = field(default_factory=BranchAndCutSettings)
     time: TimeSettings = field(default_factory=TimeSettings)
     scale: ScaleSettings = field(default_factory=ScaleSettings)
+    capacity: CapacitySettings = field(default_factory=CapacitySettings)
 
     def __post_init__(self) -> None:
         for name, kind in COMPONENTS.items():
@@ -477,7 +507,8 @@ def _range(spec) -> str:
 
 
 __all__ = [
-    "COMPONENTS", "BackgroundLpSettings", "BranchAndCutSettings", "CoreSettings",
+    "COMPONENTS", "BackgroundLpSettings", "BranchAndCutSettings", "CapacitySettings",
+    "CoreSettings",
     "DecompositionSettings", "FixingSettings", "GreedySettings", "LnsSettings",
     "LocalSearchSettings", "LpSettings", "RegionsSettings", "ScaleSettings",
     "SubgradientSettings", "TimeSettings", "defaults_toml", "describe", "read_toml",
