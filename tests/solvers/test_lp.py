@@ -21,6 +21,7 @@ from btsopt.solvers.core.lp import (
     relaxation_neighbourhood,
     solve_lp,
 )
+from btsopt.solvers.core.settings import BackgroundLpSettings
 from btsopt.solvers.core.structure import implying_rows
 from btsopt.solvers.highs import solve_lp_relaxation
 
@@ -104,19 +105,46 @@ def _wait_for(background: BackgroundLp, seconds: float):
     return None
 
 
-def test_background_lp_gives_the_lp_bound(consolidation) -> None:
-    # The interior point method in its own process: the Lagrangian at its
-    # duals is a valid bound within its tolerance of the LP optimum.
+@pytest.mark.parametrize("first_order", [True, False], ids=["pdlp", "ipm"])
+def test_background_lp_gives_the_lp_bound(consolidation, first_order: bool) -> None:
+    # PDLP or the interior point method in its own process: the Lagrangian at
+    # its duals is a valid bound within its tolerance of the LP optimum.
     _, model, core, optimum = consolidation
     exact = solve_lp_relaxation(model.linear, BackendParams(workers=1, time_limit=60))
     assert exact is not None and exact.optimal
-    with BackgroundLp(model.linear, time_limit=60, seed=0) as background:
+    settings = BackgroundLpSettings(first_order=first_order, chunk_iterations=200)
+    with BackgroundLp(model.linear, time_limit=60, seed=0, settings=settings) as background:
         outcome = _wait_for(background, 60)
         assert outcome is not None
+        assert outcome.optimal or not first_order  # the IPM stops short of HiGHS's "optimal"
         assert background.poll() is None  # handed over once
+        assert background.chunk() is None  # closed
     bound = evaluate_relaxation(core, lp_multipliers(core, model, outcome.row_duals)).bound
     assert bound <= optimum + 1e-6
     assert bound >= exact.objective - 1e-3 * abs(exact.objective)
+
+
+def test_background_pdlp_hands_over_each_chunk(consolidation) -> None:
+    # Each chunk's iterate comes in as it ends (newer ones only), and each
+    # gives a valid bound; the last one is the outcome's.
+    _, model, core, optimum = consolidation
+    settings = BackgroundLpSettings(chunk_iterations=100, chunk_growth=1.0)
+    seen = []
+    # No chunk starts after 3 s: the last one's iterate is the outcome, optimal or not.
+    with BackgroundLp(model.linear, time_limit=3, seed=0, settings=settings) as background:
+        deadline = time.monotonic() + 60
+        outcome = None
+        while outcome is None and time.monotonic() < deadline:
+            chunk = background.chunk()
+            if chunk is not None:
+                seen.append(chunk)
+            outcome = background.poll()
+            time.sleep(0.01)
+    assert outcome is not None and seen
+    assert [c.number for c in seen] == sorted({c.number for c in seen})
+    for chunk in seen:
+        bound = evaluate_relaxation(core, lp_multipliers(core, model, chunk.row_duals)).bound
+        assert bound <= optimum + 1e-6
 
 
 def test_background_lp_stops_when_closed(consolidation) -> None:

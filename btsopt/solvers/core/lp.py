@@ -17,7 +17,10 @@ on the M family in a fraction of a second.
 
 At country scale the whole LP takes minutes (XL greenfield: 210 s with the
 interior point method, which runs on one core), so :class:`BackgroundLp`
-solves it in a separate process while the search goes on with the other.
+solves it in a separate process while the search goes on with the other. By
+default that process runs PDLP in chunks (:mod:`.first_order`) and hands
+over every chunk's duals, so the bound rises while the LP runs instead of
+hinging on its end.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ from btsopt.model import SitingModel
 from btsopt.model.linear import LinearModel, restrict_to
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core import lp_worker
+from btsopt.solvers.core.first_order import LpChunk
 from btsopt.solvers.core.lagrangian import LagrangianState, evaluate_relaxation
+from btsopt.solvers.core.settings import BackgroundLpSettings
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import LpRelaxation, solve_highs, solve_lp_relaxation
 
@@ -115,14 +120,16 @@ def relaxation_neighbourhood(linear: LinearModel, lp_values: np.ndarray, params:
 
 
 class BackgroundLp:
-    """The LP relaxation of a model, solved by HiGHS's interior point method
-    (one thread, no crossover) in a separate process.
+    """The LP relaxation of a model, solved in a separate process by PDLP in
+    chunks (``settings.first_order``, see :mod:`.first_order`) or by HiGHS's
+    interior point method (one thread, no crossover).
 
     The process (:mod:`.lp_worker`, a fresh interpreter) is started at once;
     :meth:`poll` hands over its outcome without waiting, and :meth:`close`
     ends the process (which waits, its outcome written, to be ended: so it is
     there to remove the folder should this process die) and removes its folder (a context manager does so on
-    exit, and so does the interpreter's exit for one never closed). Should
+    exit, and so does the interpreter's exit for one never closed). With
+    PDLP, :meth:`chunk` hands over each new chunk's iterate as it comes. Should
     this process die without closing it (``kill -9``), the worker notices,
     removes the folder and ends (see :func:`btsopt.lifeline.exit_with_parent`).
 
@@ -134,13 +141,18 @@ class BackgroundLp:
         Seconds HiGHS may take (it returns no duals when it runs out).
     seed
         HiGHS's random seed.
+    settings
+        The method and its chunks (default :class:`.settings.BackgroundLpSettings`).
     """
 
-    def __init__(self, linear: LinearModel, time_limit: float, seed: int = 0) -> None:
+    def __init__(self, linear: LinearModel, time_limit: float, seed: int = 0,
+                 settings: BackgroundLpSettings | None = None) -> None:
+        settings = settings if settings is not None else BackgroundLpSettings()
         folder = Path(tempfile.mkdtemp(prefix=lp_worker.FOLDER_PREFIX))
         try:
             with open(folder / lp_worker.MODEL_FILE, "wb") as stream:
-                pickle.dump((linear, time_limit, seed), stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((linear, time_limit, seed, settings), stream,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             process = subprocess.Popen(
                 [sys.executable, "-m", lp_worker.__name__, str(folder), str(os.getpid())],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -151,6 +163,7 @@ class BackgroundLp:
         # Runs on close(), on garbage collection and at interpreter exit.
         self._end = weakref.finalize(self, _end_worker, process, folder)
         self._done = False
+        self._chunk_stamp: tuple[int, int] | None = None
 
     @property
     def pid(self) -> int:
@@ -176,6 +189,25 @@ class BackgroundLp:
             return None
         self.close()
         return outcome
+
+    def chunk(self) -> LpChunk | None:
+        """The latest chunk's iterate (PDLP) if it came in since the last
+        call, else ``None`` (also once closed, and with the interior point
+        method, which has no chunks)."""
+        if self._done:
+            return None
+        chunk_file = self._folder / lp_worker.CHUNK_FILE
+        try:
+            status = chunk_file.stat()
+            stamp = (status.st_ino, status.st_mtime_ns)  # a new file for every chunk
+            if stamp == self._chunk_stamp:
+                return None
+            with open(chunk_file, "rb") as stream:  # replaced whole: an open file stays whole
+                chunk = pickle.load(stream)
+        except FileNotFoundError:
+            return None
+        self._chunk_stamp = stamp
+        return chunk
 
     @property
     def running(self) -> bool:

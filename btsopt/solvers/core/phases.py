@@ -178,6 +178,22 @@ class AscentSteps(StoppingCriterion):
         return False
 
 
+class LpAhead(StoppingCriterion):
+    """Stops an ascent once the background LP's bound (the Lagrangian at a
+    PDLP chunk's duals, or the finished LP's) is above the ascent's best:
+    its multipliers are then the better ones, and the time goes to the search.
+    Polls the background LP at each call (a file's status; a new chunk costs
+    one Lagrangian evaluation)."""
+
+    def __init__(self, state: SearchState) -> None:
+        self.state = state
+
+    def __call__(self, objective: float = math.inf, bound: float = -math.inf) -> bool:
+        state = self.state
+        state.poll_background()
+        return state.bound_source in ("pdlp", "lp") and state.bound > bound
+
+
 def subgradient_seconds(state: SearchState) -> float:
     """The ascent's time: a share of the limit, within its floor and ceiling."""
     times = state.settings.time
@@ -233,9 +249,11 @@ class RegionalLps:
             # from them repairs that (see .regions). (No greedy along the
             # way: it takes 14 s a call at XL and found nothing better than
             # the regions' plan.)
+            ascent_stop = Deadline(subgradient_seconds(state) / settings.rounds) | stop
+            if state.settings.background_lp.ends_ascent and state.background is not None:
+                ascent_stop = ascent_stop | LpAhead(state)
             repaired = subgradient(
-                core, state.incumbent.cost, iterations=repair,
-                stop=Deadline(subgradient_seconds(state) / settings.rounds) | stop, start=seeded,
+                core, state.incumbent.cost, iterations=repair, stop=ascent_stop, start=seeded,
                 on_state=lambda found: state.params.report("lagrangian", bound=found.bound),
                 settings=state.settings.subgradient)
             state.take_multipliers(repaired, "regions")

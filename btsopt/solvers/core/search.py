@@ -22,8 +22,8 @@ says whether it applies to the state as the earlier ones left it:
    sharing (:mod:`.decompose`), then improved by a large-neighbourhood search
    of small exact steps (:mod:`.lns`) until the deadline. Where there is a
    sharing row, the whole LP is solved beside all that in a process of its
-   own (:class:`.lp.BackgroundLp`): the Lagrangian at its duals is a bound
-   once it comes in.
+   own (:class:`.lp.BackgroundLp`, PDLP in chunks by default): the
+   Lagrangian at the duals of every chunk is a bound as soon as it comes in.
 """
 
 from __future__ import annotations
@@ -145,12 +145,13 @@ def solve_core(
     lp = settings.background_lp
     lp_seconds = lp.seconds_per_million_nonzeros * model.linear.matrix.nnz / 1e6
     lp_limit = settings.time.background_lp * params.time_limit
+    # PDLP's chunks give bounds as they come: worth starting whatever its end.
     beside = (lp.enabled and bool(core.q) and country and params.workers >= lp.min_workers
-              and lp_seconds <= lp_limit)
+              and (lp.first_order or lp_seconds <= lp_limit))
     with contextlib.ExitStack() as stack:
         background = None
         if beside:
-            background = stack.enter_context(BackgroundLp(model.linear, lp_limit, params.seed))
+            background = stack.enter_context(BackgroundLp(model.linear, lp_limit, params.seed, lp))
             # The LP holds one core: HiGHS's steps in the search take the other.
             params = replace(params, workers=params.workers - 1)
         state = SearchState(
@@ -168,7 +169,12 @@ def solve_core(
             if phase.applies(state):
                 phase.run(state, criteria)
                 state.poll_background()
-        return _result(state)
+        result = _result(state)
+        if background is not None and state.lp_finished is None:
+            params.report("lp-unfinished")
+        # The last event names the bound's source (lagrangian, regions, pdlp, lp, ...).
+        params.report(f"bound-{state.bound_source or 'none'}")
+        return result
 
 
 def _result(state: SearchState) -> BackendResult:

@@ -142,6 +142,12 @@ class SearchState:
     greedy_calls, greedy_runs, ascent_iterations
         Improvements of the ascent so far, the greedies run on them, and the
         ascent's iterations (``greedy.iterations_per_call`` relates the two).
+    lp_chunks, lp_duals
+        PDLP chunks of the background LP taken so far, and the latest one's duals.
+    lp_finished, lp_optimal
+        Seconds into the search at which the background LP's process was
+        seen to end (``None``: not, or none started) and whether it ended
+        optimal.
     """
 
     model: SitingModel
@@ -167,6 +173,10 @@ class SearchState:
     greedy_calls: int = 0
     greedy_runs: int = 0
     ascent_iterations: int = 0
+    lp_chunks: int = 0
+    lp_duals: np.ndarray | None = None
+    lp_finished: float | None = None
+    lp_optimal: bool = False
 
     @property
     def linear(self) -> LinearModel:
@@ -209,15 +219,34 @@ class SearchState:
         return self.lagrangian
 
     def poll_background(self) -> float:
-        """Take the background LP's bound (the Lagrangian at its duals) once it
-        has come in; returns the best bound."""
-        relaxation = None if self.background is None else self.background.poll()
-        if relaxation is not None:
-            at_duals = evaluate_relaxation(
-                self.core, lp_multipliers(self.core, self.model, relaxation.row_duals))
-            if self.raise_bound(at_duals.bound, "lp"):
-                self.params.report("lp", bound=self.bound)
+        """Take the background LP's bounds (the Lagrangian at its duals): each
+        PDLP chunk's as it comes in (source ``pdlp``), the finished LP's
+        (source ``lp``; :attr:`lp_finished` records when); returns the best
+        bound."""
+        if self.background is None:
+            return self.bound
+        chunk = self.background.chunk()
+        if chunk is not None:
+            self.lp_chunks += 1
+            self._take_lp_duals(chunk.row_duals, "pdlp")
+            self.lp_duals = chunk.row_duals
+        outcome = self.background.poll()
+        if outcome is not None:
+            self.lp_finished = self.elapsed()
+            self.lp_optimal = outcome.optimal
+            if self.lp_duals is None or not np.array_equal(outcome.row_duals, self.lp_duals):
+                self._take_lp_duals(outcome.row_duals, "lp")
+            # Progress events say when the LP ended, and how.
+            self.params.report("lp" if outcome.optimal else "lp-stopped", bound=self.bound)
         return self.bound
+
+    def _take_lp_duals(self, row_duals: np.ndarray, source: str) -> None:
+        before = self.bound
+        self.take_multipliers(
+            evaluate_relaxation(self.core, lp_multipliers(self.core, self.model, row_duals)),
+            source)
+        if self.bound > before:
+            self.params.report(source, bound=self.bound)
 
     def gap(self) -> float:
         """Relative gap between the incumbent and the bound."""
