@@ -1,8 +1,10 @@
 """A start plan for a capacitated model (``[demand]``): cover first, then capacity.
 
 1. The plan of the same scenario without ``[demand]`` (the core, a share of
-   the time), plus, under keep_service, today's tenancies back where it
-   dropped them.
+   the time), with each tenancy also priced for the demand it adds to its
+   operator (so the co-locations the sharing target needs go where they
+   bring little new traffic), plus, under keep_service, today's tenancies
+   back where it dropped them.
 2. Per operator, a max flow from its covered hamlets to its tenancies, each
    at ``max_carriers``. Next to each hamlet whose demand does not fit, the
    cheapest usable tenancy reaching it is added (its site's cost counts when
@@ -64,19 +66,57 @@ def _unplaced_operator(data: ProblemData, coverage: Coverage, x: np.ndarray,
     return unplaced
 
 
-def _cover_plan(data: ProblemData, coverage: Coverage, params: BackendParams,
-                core: CoreSettings) -> tuple[np.ndarray | None, float]:
-    """The plan without [demand] and the core's lower bound on its cost."""
+def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
+                params: BackendParams, core: CoreSettings) -> tuple[np.ndarray | None, float]:
+    """A plan without [demand] that minds the demand it adds, and the core's lower
+    bound on the cost without [demand].
+
+    The bound comes from the scenario without ``[demand]`` as it is. The plan
+    comes from the same scenario with each tenancy also priced for the demand
+    it would add to its operator: the hamlets it reaches that no plan must
+    cover for that operator anyway (keep_service, or a tenancy that cannot go),
+    at ``capacity.new_demand_price`` times a carrier's NPV per Mb/s. A tenancy
+    added for sharing then goes where it brings its operator little new
+    traffic to carry.
+    """
     plain = replace(data, demand=None)
     model = build_model(plain, coverage)
     if len(model.levels) != 1:
         return None, -math.inf
     seconds = min(core.capacity.cover_share * params.time_limit,
                   core.capacity.max_cover_seconds)
-    result = solve_core(model, plain, replace(params, time_limit=seconds), None, core)
+    result = solve_core(model, plain, replace(params, time_limit=seconds / 2), None, core)
     if not result.has_solution:
         return None, result.bound
-    return model.plan(result.values).tenancies.copy(), result.bound
+    tenancies = model.plan(result.values).tenancies.copy()
+    if core.capacity.new_demand_price <= 0:
+        return tenancies, result.bound
+    priced = build_model(plain, coverage, aggregate=False)
+    cap = capacitated.capacity
+    assert cap is not None and capacitated.cover is not None
+    if not np.array_equal(priced.x_index, capacitated.x_index):
+        return tenancies, result.bound
+    must = np.zeros(cap.v_index.shape, dtype=bool)
+    has_v = cap.v_index >= 0
+    must[has_v] = capacitated.linear.col_lb[cap.v_index[has_v]] > 0.5
+    xj, xk = np.nonzero(priced.x_index >= 0)
+    order = np.argsort(priced.x_index[xj, xk])
+    xk = xk[order]
+    new = sparse.coo_matrix(capacitated.cover)
+    weight = np.where(must[new.row, xk[new.col]], 0.0, cap.demand[new.row, xk[new.col]])
+    added = np.bincount(new.col, weights=weight, minlength=xk.size)
+    xj = xj[order]
+    price = capacitated.levels[-1].objective[cap.e_index[xj, xk]]
+    cost = priced.levels[-1].objective.copy()
+    cost[:xk.size] += core.capacity.new_demand_price * price / cap.capacity[xk] * added
+    offset = priced.levels[-1].offset
+    priced = replace(priced, linear=priced.linear.with_objective(cost, offset),
+                     levels=(replace(priced.levels[-1], objective=cost),))
+    again = solve_core(priced, plain, replace(params, time_limit=seconds / 2),
+                       priced.solution(model.plan(result.values)), core)
+    if again.has_solution:
+        tenancies = priced.plan(again.values).tenancies.copy()
+    return tenancies, result.bound
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,7 +162,7 @@ def capacity_start(
     settings = core.capacity
     demand = data.demand
     assert demand is not None and model.capacity is not None
-    x, bound = _cover_plan(data, coverage, params, core)
+    x, bound = _cover_plan(data, coverage, model, params, core)
     if x is None:
         return CapacityStart(None, bound)
     usable = model.x_index >= 0

@@ -325,6 +325,9 @@ class CapacitySettings(_Component):
         0.0, 1.0)
     max_cover_seconds: float = setting(
         20.0, "cap on that time (seconds)", 0.0)
+    new_demand_price: float = setting(
+        2.0, "the plan without [demand] prices each tenancy for the demand it adds to its "
+        "operator at this many carrier NPVs per carrier's Mb/s (0: not at all)", 0.0)
     max_rounds: int = setting(
         100, "rounds of adding a tenancy next to each hamlet whose demand the plan cannot "
         "carry at max_carriers (one max flow per operator and round)", 0)
