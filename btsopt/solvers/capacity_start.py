@@ -111,8 +111,9 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     """A plan without [demand] that minds the demand it adds, and the core's lower
     bound on the cost without [demand].
 
-    The bound comes from the scenario without ``[demand]`` as it is. The plan
-    comes from the same scenario with each tenancy also priced for the demand
+    Both solves add keep_service as covering rows (``build_model``'s
+    ``keep_pairs``). The bound comes from that scenario at its own costs. The
+    plan comes from the same scenario with each tenancy also priced for the demand
     it would add to its operator: the hamlets it reaches that no plan must
     cover for that operator anyway (keep_service, or a tenancy that cannot go),
     at ``capacity.new_demand_price`` times a carrier's NPV per Mb/s. A tenancy
@@ -120,8 +121,12 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     traffic to carry.
     """
     plain = replace(data, demand=None)
-    model = build_model(plain, coverage)
-    if len(model.levels) != 1:
+    cap = capacitated.capacity
+    assert cap is not None and capacitated.cover is not None
+    # keep_service as covering rows: every capacitated plan meets them, so the
+    # bound stays valid and is stronger where tenancies may go.
+    model = build_model(plain, coverage, aggregate=False, keep_pairs=cap.keep)
+    if len(model.levels) != 1 or not np.array_equal(model.x_index, capacitated.x_index):
         return None, -math.inf
     seconds = min(core.capacity.cover_share * params.time_limit,
                   core.capacity.max_cover_seconds)
@@ -129,27 +134,22 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     if not result.has_solution:
         return None, result.bound
     tenancies = model.plan(result.values).tenancies.copy()
-    cap = capacitated.capacity
-    assert cap is not None and capacitated.cover is not None
-    priced = build_model(plain, coverage, aggregate=False, keep_pairs=cap.keep)
-    if not np.array_equal(priced.x_index, capacitated.x_index):
-        return tenancies, result.bound
     must = np.zeros(cap.v_index.shape, dtype=bool)
     has_v = cap.v_index >= 0
     must[has_v] = capacitated.linear.col_lb[cap.v_index[has_v]] > 0.5
-    xj, xk = np.nonzero(priced.x_index >= 0)
-    order = np.argsort(priced.x_index[xj, xk])
+    xj, xk = np.nonzero(model.x_index >= 0)
+    order = np.argsort(model.x_index[xj, xk])
     xk = xk[order]
     new = sparse.coo_matrix(capacitated.cover)
     weight = np.where(must[new.row, xk[new.col]], 0.0, cap.demand[new.row, xk[new.col]])
     added = np.bincount(new.col, weights=weight, minlength=xk.size)
     xj = xj[order]
     price = capacitated.levels[-1].objective[cap.e_index[xj, xk]]
-    cost = priced.levels[-1].objective.copy()
+    cost = model.levels[-1].objective.copy()
     cost[:xk.size] += core.capacity.new_demand_price * price / cap.capacity[xk] * added
-    offset = priced.levels[-1].offset
-    priced = replace(priced, linear=priced.linear.with_objective(cost, offset),
-                     levels=(replace(priced.levels[-1], objective=cost),))
+    offset = model.levels[-1].offset
+    priced = replace(model, linear=model.linear.with_objective(cost, offset),
+                     levels=(replace(model.levels[-1], objective=cost),))
     # Its objective carries the demand prices: its values would mislead a
     # progress display, so it reports nothing (but still hears Ctrl-C).
     again = solve_core(priced, plain, replace(params, time_limit=seconds / 2,
@@ -157,10 +157,7 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
                        priced.solution(model.plan(result.values)), core)
     if not again.has_solution:
         return tenancies, result.bound
-    bound = result.bound
-    if core.capacity.new_demand_price == 0:
-        bound = max(bound, again.bound)  # same costs, more rows: still a relaxation
-    return priced.plan(again.values).tenancies.copy(), bound
+    return priced.plan(again.values).tenancies.copy(), result.bound
 
 
 class _Silent:
