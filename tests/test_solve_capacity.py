@@ -239,3 +239,32 @@ def test_start_carriers_exact_and_trimmed_agree_on_the_tiny_optimum(tmp_path: Pa
     assert np.array_equal(carriers, found.plan.carriers) or exact is False
     paid = np.maximum(carriers - np.maximum(data.demand.carriers_today, 1), 0)
     assert int(paid[found.plan.tenancies].sum()) == 2
+
+
+def test_keep_pairs_rows_make_the_operator_cover_the_pair(tmp_path: Path) -> None:
+    # The scenario without [demand] with one kept pair that no fixed tenancy
+    # covers: beta at H4 (only C1 and C2 reach H4). Its covering row forces a
+    # beta tenancy there; pairs already covered by fixed tenancies add no row.
+    from dataclasses import replace
+
+    from btsopt.model import build_model
+    from btsopt.radio import compute_coverage
+    from btsopt.solvers.base import BackendParams
+    from btsopt.solvers.highs import solve_highs
+
+    data = replace(_tiny(tmp_path / "s", 0.5), demand=None)
+    coverage = compute_coverage(data)
+    plain = build_model(data, coverage, aggregate=False)
+    covered_today = np.zeros((data.num_hamlets, data.num_operators), dtype=bool)
+    covered_today[[0, 1], 0] = True          # alpha's kept tenancy on E1 reaches H1, H2
+    same = build_model(data, coverage, aggregate=False, keep_pairs=covered_today)
+    assert same.linear.num_rows == plain.linear.num_rows
+    keep = covered_today.copy()
+    keep[3, 1] = True                         # beta must cover H4
+    forced = build_model(data, coverage, aggregate=False, keep_pairs=keep)
+    assert forced.linear.num_rows == plain.linear.num_rows + 1
+    result = solve_highs(forced.linear, BackendParams(time_limit=30, gap=0.0))
+    plan = forced.plan(result.values)
+    sites = list(data.sites.ids)
+    assert plan.tenancies[[sites.index("C1"), sites.index("C2")], 1].any()
+    assert result.objective > 5826.0488 + 1.0
