@@ -134,6 +134,8 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     if not result.has_solution:
         return None, result.bound
     tenancies = model.plan(result.values).tenancies.copy()
+    if core.capacity.new_demand_price == 0:
+        return tenancies, result.bound  # the priced solve would be the same problem
     must = np.zeros(cap.v_index.shape, dtype=bool)
     has_v = cap.v_index >= 0
     must[has_v] = capacitated.linear.col_lb[cap.v_index[has_v]] > 0.5
