@@ -276,6 +276,16 @@ def _tree_nodes(graph: Graph, in_tree: np.ndarray, terminal: np.ndarray) -> np.n
     return nodes
 
 
+def _terminal_part(graph: Graph, in_tree: np.ndarray, terminal: np.ndarray) -> np.ndarray:
+    """Nodes of the components of the edges ``in_tree`` that hold a terminal (an
+    exact answer may also set zero-cost edges that touch nothing it needs)."""
+    edges = np.flatnonzero(in_tree)
+    adjacency = sparse.csr_matrix((np.ones(edges.size), (graph.u[edges], graph.v[edges])),
+                                  shape=(graph.num_nodes, graph.num_nodes))
+    _, label = csgraph.connected_components(adjacency, directed=False)
+    return np.isin(label, np.unique(label[terminal])) & _tree_nodes(graph, in_tree, terminal)
+
+
 def mehlhorn(graph: Graph, terminals: np.ndarray) -> np.ndarray:
     """Mehlhorn's tree (then MST of its nodes, pruned): a mask over the edges."""
     terminal = np.zeros(graph.num_nodes, dtype=bool)
@@ -609,8 +619,9 @@ def steiner_tree(
         found = exact_tree(graph, terminals, root, params.exact_time_limit_s)
         if found is not None and graph.cost(np.flatnonzero(found[0])) <= graph.cost(
                 np.flatnonzero(in_tree)):
-            # Zero-cost edges may close cycles in the MILP's answer: keep an MST of it.
-            in_tree, method = mst_of_nodes(graph, _tree_nodes(graph, found[0], terminal),
+            # Zero-cost edges may close cycles in the MILP's answer, or lie apart
+            # from the tree: keep an MST of the answer's part that holds the terminals.
+            in_tree, method = mst_of_nodes(graph, _terminal_part(graph, found[0], terminal),
                                            terminal), "exact"
             if found[1]:
                 optimal = True

@@ -132,3 +132,13 @@ def test_networkx_reference_is_a_valid_tree():
                                 np.array([10.0, 10.0, 10.0, 16.0, 16.0]))
     mask = networkx_mehlhorn(graph, np.array([1, 2, 3]))
     assert_valid_tree(graph, np.flatnonzero(mask), np.array([1, 2, 3]))
+
+
+def test_exact_answer_ignores_zero_cost_edges_apart_from_the_tree():
+    # Found by the hypothesis test above: the flow MILP may also set the
+    # zero-cost edge 1-3, apart from the optimal tree 0-4 (cost 2); an MST over
+    # all the answer's nodes then had to join node 1 and cost 3.
+    graph, _ = Graph.from_edges(5, np.array([0, 0, 0, 1, 1]), np.array([1, 2, 4, 3, 4]),
+                                np.array([2.0, 0.0, 2.0, 0.0, 1.0]))
+    result = steiner_tree(graph, np.array([4, 0]), 0)
+    assert result.optimal and result.cost == pytest.approx(2.0)
