@@ -3,8 +3,11 @@
 1. The plan of the same scenario without ``[demand]`` (the core, a share of
    the time), with each tenancy also priced for the demand it adds to its
    operator (so the co-locations the sharing target needs go where they
-   bring little new traffic) and keep_service as covering rows; today's
-   tenancies come back only where a kept pair is left uncovered.
+   bring little new traffic) and credited for the overload it relieves (the
+   demand the plans before it leave over at their free carriers, in its
+   reach: so they go where they save carriers), with keep_service as
+   covering rows; today's tenancies come back only where a kept pair is
+   left uncovered.
 2. Per operator, a max flow from its covered hamlets to its tenancies, each
    at ``max_carriers``. Next to each hamlet whose demand does not fit, the
    cheapest usable tenancy reaching it is added (its site's cost counts when
@@ -14,7 +17,8 @@
    split of the plan's tenancies at full carriers carries the demand:
    carriers come before sites.
 3. Carriers: the cheapest integer carriers for those tenancies, one small
-   MILP per operator (:func:`optimal_carriers`); or, with
+   MILP per operator (:func:`optimal_carriers`) started from slope-scaled
+   min-cost flows whose loads are rounded up and trimmed; or, with
    ``exact_carriers`` off, the flow's loads rounded up and then one fewer on
    each tenancy, the most idle first, while the demand still fits.
 
@@ -31,6 +35,7 @@ from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
+from ortools.graph.python import min_cost_flow
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -134,7 +139,7 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     if not result.has_solution:
         return None, result.bound
     tenancies = model.plan(result.values).tenancies.copy()
-    if core.capacity.new_demand_price == 0:
+    if core.capacity.new_demand_price == 0 and core.capacity.overload_credit == 0:
         return tenancies, result.bound  # the priced solve would be the same problem
     must = np.zeros(cap.v_index.shape, dtype=bool)
     has_v = cap.v_index >= 0
@@ -147,19 +152,46 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     added = np.bincount(new.col, weights=weight, minlength=xk.size)
     xj = xj[order]
     price = capacitated.levels[-1].objective[cap.e_index[xj, xk]]
-    cost = model.levels[-1].objective.copy()
-    cost[:xk.size] += core.capacity.new_demand_price * price / cap.capacity[xk] * added
-    offset = model.levels[-1].offset
-    priced = replace(model, linear=model.linear.with_objective(cost, offset),
-                     levels=(replace(model.levels[-1], objective=cost),))
-    # Its objective carries the demand prices: its values would mislead a
-    # progress display, so it reports nothing (but still hears Ctrl-C).
-    again = solve_core(priced, plain, replace(params, time_limit=seconds / 2,
-                                              progress=_Silent(params.progress)),
-                       priced.solution(model.plan(result.values)), core)
-    if not again.has_solution:
-        return tenancies, result.bound
-    return priced.plan(again.values).tenancies.copy(), result.bound
+    base = model.levels[-1].objective.copy()
+    base[:xk.size] += core.capacity.new_demand_price * price / cap.capacity[xk] * added
+    settings = core.capacity
+    rounds = settings.overload_rounds if settings.overload_credit > 0 else 1
+    current = model.plan(result.values)
+    overload = np.zeros(cap.demand.shape)
+    for _ in range(max(rounds, 1)):
+        cost = base.copy()
+        if settings.overload_credit > 0:
+            # What each tenancy's free carrier would relieve: the demand the
+            # plans so far leave over at their free carriers, in its reach
+            # (the most of any round, so that relieved areas keep their pull).
+            overload = np.maximum(overload, _overload(data, coverage, current.tenancies))
+            relief = np.bincount(new.col, weights=overload[new.row, xk[new.col]],
+                                 minlength=xk.size)
+            relief = np.minimum(relief, cap.capacity[xk])
+            cost[:xk.size] -= settings.overload_credit * price / cap.capacity[xk] * relief
+        priced = replace(model, linear=model.linear.with_objective(cost, model.levels[-1].offset),
+                         levels=(replace(model.levels[-1], objective=cost),))
+        # Its objective carries the demand prices: its values would mislead a
+        # progress display, so it reports nothing (but still hears Ctrl-C).
+        again = solve_core(priced, plain,
+                           replace(params, time_limit=seconds / 2 / max(rounds, 1),
+                                   progress=_Silent(params.progress)),
+                           priced.solution(current), core)
+        if not again.has_solution:
+            break
+        current = priced.plan(again.values)
+    return current.tenancies.copy(), result.bound
+
+
+def _overload(data: ProblemData, coverage: Coverage, x: np.ndarray) -> np.ndarray:
+    """(hamlets x operators) the Mb/s a plan's tenancies leave over at the
+    carriers they have for free (today's, at least one): what extra carriers
+    or another tenancy nearby must carry."""
+    demand = data.demand
+    assert demand is not None
+    free = np.where(x, np.maximum(demand.carriers_today, 1), 0)
+    return np.stack([_unplaced_operator(data, coverage, x, free, k)
+                     for k in range(data.num_operators)], axis=1)
 
 
 class _Silent:
@@ -248,7 +280,9 @@ def capacity_start(
         left = settings.start_share * params.time_limit - (time.perf_counter() - tic)
         seconds = min(settings.carriers_seconds, max(left, 0.0) / data.num_operators)
         carriers = optimal_carriers(data, model, x, seconds=max(seconds, 0.1),
-                                    gap=settings.carriers_gap, seed=params.seed)
+                                    gap=settings.carriers_gap, seed=params.seed,
+                                    trim_seconds=settings.trim_seconds / data.num_operators,
+                                    slope_rounds=settings.slope_rounds)
     if carriers is None:
         carriers = _trimmed_carriers(data, coverage, x, settings.trim_seconds)
     return CapacityStart(Plan(x, carriers), bound)
@@ -351,13 +385,17 @@ def _trimmed_carriers(data: ProblemData, coverage: Coverage, x: np.ndarray,
 
 def _carriers_start(cap, k: int, hamlet: np.ndarray, pair_row: np.ndarray,
                     tenancy: np.ndarray, pairs: np.ndarray, free: np.ndarray,
-                    n_t: int) -> np.ndarray | None:
-    """A feasible start for one operator's carriers MILP: the max flow at
-    ``max_carriers``, then each tenancy's load rounded up to carriers
+                    n_t: int, seconds: float, slope_rounds: int) -> np.ndarray | None:
+    """A feasible start (n, e, w) for one operator's carriers MILP: the carriers
+    of :func:`_few_carriers`, the shares of a max flow at those carriers
     (``None`` when the demand does not fit)."""
     supply = cap.demand[pairs, k]
-    on_pair, left = _max_flow(supply, pair_row, tenancy,
-                              np.full(n_t, cap.max_carriers[k] * cap.capacity[k]))
+    c = cap.capacity[k]
+    carriers = _few_carriers(supply, pair_row, tenancy, free, int(cap.max_carriers[k]), c,
+                             slope_rounds, seconds)
+    if carriers is None:
+        return None
+    on_pair, left = _max_flow(supply, pair_row, tenancy, carriers * c)
     if (left > 0).any():
         return None
     share = np.clip(on_pair / cap.demand[hamlet, k], 0.0, 1.0)
@@ -369,19 +407,98 @@ def _carriers_start(cap, k: int, hamlet: np.ndarray, pair_row: np.ndarray,
     top[pair_row[order]] = order
     share[top] += short
     load = np.bincount(tenancy, weights=share * cap.demand[hamlet, k], minlength=n_t)
-    carriers = np.clip(np.ceil(load / cap.capacity[k] - 1e-9), 1, cap.max_carriers[k])
-    if (load > carriers * cap.capacity[k] + 1e-9).any():
+    if (load > carriers * c + 1e-9).any():
         return None
     return np.r_[carriers, np.maximum(carriers - free, 0), share]
 
 
+def _few_carriers(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
+                  free: np.ndarray, most: int, capacity: float, slope_rounds: int,
+                  seconds: float) -> np.ndarray | None:
+    """Carriers per site (``free`` of them cost nothing) that carry ``supply``
+    over the reach pairs, with few paid ones (``None`` when the demand does not
+    fit at ``most``).
+
+    The loads of :func:`_cheapest_loads` rounded up to carriers; then, for at
+    most ``seconds``, one carrier fewer on each paying site, the most idle
+    first, while an integer max flow still carries the demand (this also
+    breaks the ties slope scaling cannot: two sites each paying for a carrier
+    they half use).
+    """
+    load = _cheapest_loads(supply, hamlet, site, free * capacity,
+                           np.maximum(most - free, 0) * capacity, capacity, slope_rounds)
+    if load is None:
+        return None
+    carriers = np.clip(np.ceil(load / capacity - 1e-9), 1, most).astype(np.int64)
+    tic = time.perf_counter()
+    idle = carriers - load / capacity
+    for j in np.argsort(-idle, kind="stable"):
+        if carriers[j] <= max(free[j], 1) or time.perf_counter() - tic > seconds:
+            continue
+        carriers[j] -= 1
+        if (_max_flow(supply, hamlet, site, carriers * capacity)[1] > 0).any():
+            carriers[j] += 1
+    return carriers
+
+
+def _cheapest_loads(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
+                    free_room: np.ndarray, paid_room: np.ndarray, capacity: float,
+                    rounds: int) -> np.ndarray | None:
+    """Each site's load (Mb/s) carrying all of ``supply`` over the reach pairs
+    with few paid carriers (``None`` when the demand does not fit).
+
+    Min-cost flows (OR-Tools) in kb/s, rounded the safe way, that use
+    ``free_room`` at no cost and ``paid_room`` at a price per unit: first the
+    LP's (one per unit), then, for ``rounds`` more flows, each site's carriers
+    over its load in the flow before (slope scaling: a site that pays for a
+    carrier it barely uses looks dear, one that fills its carriers cheap).
+    Returns the loads of the flow with the fewest paid carriers.
+    """
+    num_h, num_s = supply.size, free_room.size
+    sink = num_h + num_s
+    units = np.ceil(supply * FLOW_UNITS_PER_MBPS).astype(np.int64)
+    sites = num_h + np.arange(num_s)
+    tails = np.r_[hamlet, sites, sites].astype(np.int32)
+    heads = np.r_[num_h + site, np.full(2 * num_s, sink)].astype(np.int32)
+    room = np.r_[units[hamlet], np.floor(free_room * FLOW_UNITS_PER_MBPS),
+                 np.floor(paid_room * FLOW_UNITS_PER_MBPS)].astype(np.int64)
+    paid_arcs = np.arange(hamlet.size + num_s, hamlet.size + 2 * num_s)
+    free_arcs = paid_arcs - num_s
+    price = np.full(num_s, SLOPE_UNIT, dtype=np.int64)
+    best, fewest = None, math.inf
+    for _ in range(rounds + 1):
+        flow = min_cost_flow.SimpleMinCostFlow()
+        flow.add_arcs_with_capacity_and_unit_cost(
+            tails, heads, room, np.r_[np.zeros(hamlet.size + num_s, dtype=np.int64), price])
+        flow.set_nodes_supplies(np.r_[np.arange(num_h), sink].astype(np.int32),
+                                np.r_[units, -units.sum()].astype(np.int64))
+        if flow.solve() != flow.OPTIMAL:
+            return None
+        paid = flow.flows(paid_arcs) / FLOW_UNITS_PER_MBPS
+        carriers = np.ceil(paid / capacity - 1e-9)
+        if carriers.sum() < fewest:
+            fewest = carriers.sum()
+            best = paid + flow.flows(free_arcs) / FLOW_UNITS_PER_MBPS
+        slope = np.where(paid > 0, carriers * capacity / np.maximum(paid, 1e-9),
+                         price / SLOPE_UNIT)
+        price = np.round(SLOPE_UNIT * slope).astype(np.int64)
+    return best
+
+
+SLOPE_UNIT = 1000
+"""A paid kb/s at the LP's price costs this much in the integer min-cost flows."""
+
+
 def optimal_carriers(
     data: ProblemData, model: SitingModel, tenancies: np.ndarray, *,
-    seconds: float, gap: float = 1e-3, seed: int = 0,
+    seconds: float, gap: float = 1e-3, seed: int = 0, trim_seconds: float = 1.0,
+    slope_rounds: int = 4,
 ) -> np.ndarray | None:
     """The cheapest carriers that carry a plan's demand, given its tenancies.
 
-    One MILP per operator over the tenancies the plan gives it: shares
+    One MILP per operator over the tenancies the plan gives it, started from
+    a min-cost flow's carriers (see :func:`_carriers_start`; its plan when
+    the MILP finds none in time): shares
     ``w`` in [0, 1] of each covered hamlet's demand (summing to 1), integer
     carriers ``1 <= n <= N_k``, ``sum_i D w <= c_k n``, paid carriers
     ``e >= n - max(n0, 1)`` at the carrier's NPV (model.md's rows with x
@@ -401,6 +518,10 @@ def optimal_carriers(
         Relative gap at which each operator's MILP stops.
     seed
         HiGHS's random seed.
+    trim_seconds
+        Time each operator's start may spend taking carriers off.
+    slope_rounds
+        Slope-scaled min-cost flows of each operator's start after the first.
 
     Returns
     -------
@@ -456,7 +577,8 @@ def optimal_carriers(
                            + [highspy.HighsVarType.kContinuous] * (n_t + n_w))
         h = _configured(BackendParams(time_limit=seconds, seed=seed, workers=1, gap=gap))
         h.passModel(lp)
-        start = _carriers_start(cap, k, hamlet, pair_row, tenancy, pairs, free[mine], n_t)
+        start = _carriers_start(cap, k, hamlet, pair_row, tenancy, pairs, free[mine], n_t,
+                                trim_seconds, slope_rounds)
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start)
@@ -465,8 +587,11 @@ def optimal_carriers(
         # HiGHS keeps one thread pool per process: rebuild it for this thread count.
         highspy.Highs.resetGlobalScheduler(True)
         h.run()
-        if h.getInfo().primal_solution_status < 1:
+        if h.getInfo().primal_solution_status >= 1:
+            values = np.asarray(h.getSolution().col_value)
+        elif start is not None:
+            values = start
+        else:
             return None
-        values = np.asarray(h.getSolution().col_value)
         carriers[xj[mine], k] = np.round(values[:n_t]).astype(np.int64)
     return carriers

@@ -328,6 +328,14 @@ class CapacitySettings(_Component):
     new_demand_price: float = setting(
         2.0, "the plan without [demand] prices each tenancy for the demand it adds to its "
         "operator at this many carrier NPVs per carrier's Mb/s (0: not at all)", 0.0)
+    overload_credit: float = setting(
+        1.0, "the priced plan also credits each tenancy with this many carrier NPVs per "
+        "carrier's Mb/s of the first plan's overload (demand its tenancies cannot carry "
+        "at their free carriers) that it reaches, up to one carrier: the co-locations "
+        "the sharing target needs then go where they save carriers (0: no credit)", 0.0)
+    overload_rounds: int = setting(
+        2, "priced plans in a row, each crediting the overload of the plans before it "
+        "(they share the second half of the cover time)", 1)
     max_rounds: int = setting(
         100, "rounds of adding a tenancy next to each hamlet whose demand the plan cannot "
         "carry at max_carriers (one max flow per operator and round)", 0)
@@ -337,12 +345,16 @@ class CapacitySettings(_Component):
     start_share: float = setting(
         0.7, "share of the time limit the whole start plan may use; the carriers' MILPs "
         "share what is left of it (the evaluator and the outputs need the rest)", 0.0, 1.0)
+    slope_rounds: int = setting(
+        4, "min-cost flows after the first in each operator's carriers start, each priced "
+        "by the carriers over the load of the one before (slope scaling)", 0)
     carriers_seconds: float = setting(
         3.0, "time limit of each operator's carriers MILP (seconds)", 0.0)
     carriers_gap: float = setting(
         1e-3, "relative gap at which an operator's carriers MILP stops", 0.0, 1.0)
     trim_seconds: float = setting(
-        5.0, "time for taking carriers off one at a time when exact_carriers is off", 0.0)
+        5.0, "time for taking carriers off one at a time, the most idle first, while the "
+        "demand still fits (shared by the operators when exact_carriers is on)", 0.0)
     exact_max_columns: int = setting(
         60_000, "hand the whole capacitated model to HiGHS after the start plan only below "
         "this many columns: the province's (365,476) does not even solve its LP in "

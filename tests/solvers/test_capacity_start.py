@@ -1,0 +1,82 @@
+"""The capacitated start's carriers (``btsopt.solvers.capacity_start``), on
+instances small enough to enumerate."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from btsopt.solvers.capacity_start import _cheapest_loads, _few_carriers, _max_flow
+
+CARRIER_MBPS = 10.0
+
+
+def _paid_carriers(load: np.ndarray, free: np.ndarray) -> int:
+    return int(np.ceil(np.maximum(load - free * CARRIER_MBPS, 0) / CARRIER_MBPS - 1e-9).sum())
+
+
+def _fewest_paid(supply, hamlet, site, free, most) -> int | None:
+    """Enumerate every carrier count per site: the fewest paid carriers that carry all."""
+    fits = [sum(extra) for extra in itertools.product(range(most), repeat=free.size)
+            if not (_max_flow(supply, hamlet, site, (free + np.array(extra)) * CARRIER_MBPS)[1]
+                    > 0).any()]
+    return min(fits) if fits else None
+
+
+def test_start_moves_the_paid_load_onto_one_site() -> None:
+    # H0 (23 Mb/s) is reached by S1 only, H1 (23 Mb/s) by S0 and S1; 10 Mb/s
+    # carriers, one free per site, at most 3. S1 filled to 3 carriers (H0 and
+    # 7 of H1) and S0 at 2 (16 of H1) pay 3 carriers: the fewest (46 Mb/s
+    # needs 5 carriers, 2 are free). The LP's flow puts all of H1 on S0 and
+    # pays 2 carriers on each; slope scaling prices both alike, and taking one
+    # off S0 while the demand still fits finds the fewest.
+    supply = np.array([23.0, 23.0])
+    hamlet, site = np.array([0, 1, 1]), np.array([1, 0, 1])
+    free = np.ones(2)
+    load = _cheapest_loads(supply, hamlet, site, free * CARRIER_MBPS, 2 * free * CARRIER_MBPS,
+                           CARRIER_MBPS, rounds=4)
+    assert load is not None and load.sum() == 46.0
+    assert _paid_carriers(load, free) >= 3
+    carriers = _few_carriers(supply, hamlet, site, free, 3, CARRIER_MBPS, 4, seconds=60)
+    assert carriers is not None
+    assert int((carriers - free).sum()) == 3 == _fewest_paid(supply, hamlet, site, free, 3)
+    # More than every site at full carriers: no plan.
+    assert _few_carriers(np.array([31.0]), np.array([0]), np.array([0]), np.ones(1), 3,
+                         CARRIER_MBPS, 4, seconds=60) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_cheapest_loads_carry_everything_and_never_beat_enumeration(data) -> None:
+    num_h = data.draw(st.integers(1, 4))
+    num_s = data.draw(st.integers(1, 3))
+    reach = data.draw(st.lists(st.lists(st.booleans(), min_size=num_s, max_size=num_s),
+                               min_size=num_h, max_size=num_h))
+    reach = np.array(reach)
+    reach[np.arange(num_h), data.draw(st.lists(st.integers(0, num_s - 1), min_size=num_h,
+                                               max_size=num_h))] = True
+    hamlet, site = np.nonzero(reach)
+    supply = np.array(data.draw(st.lists(st.integers(1, 40), min_size=num_h, max_size=num_h)),
+                      dtype=float)
+    free = np.array(data.draw(st.lists(st.integers(1, 2), min_size=num_s, max_size=num_s)),
+                    dtype=float)
+    most = 3
+    load = _cheapest_loads(supply, hamlet, site, free * CARRIER_MBPS,
+                           (most - free) * CARRIER_MBPS, CARRIER_MBPS, rounds=3)
+    fewest = _fewest_paid(supply, hamlet, site, free, most - int(free.min()) + 1)
+    if load is None:
+        assert (_max_flow(supply, hamlet, site, np.full(num_s, most * CARRIER_MBPS))[1] > 0).any()
+        return
+    assert load.sum() == supply.sum()
+    assert (load <= most * CARRIER_MBPS + 1e-9).all()
+    # The loads are a flow: carrying them at these carriers carries everything.
+    carriers = np.ceil(load / CARRIER_MBPS - 1e-9)
+    assert not (_max_flow(supply, hamlet, site, carriers * CARRIER_MBPS)[1] > 0).any()
+    assert fewest is not None and _paid_carriers(load, free) >= fewest
+    carriers = _few_carriers(supply, hamlet, site, free, most, CARRIER_MBPS, 3, seconds=60)
+    assert carriers is not None and (carriers >= 1).all() and (carriers <= most).all()
+    assert not (_max_flow(supply, hamlet, site, carriers * CARRIER_MBPS)[1] > 0).any()
+    assert int(np.maximum(carriers - free, 0).sum()) >= fewest
