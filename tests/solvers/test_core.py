@@ -225,6 +225,29 @@ def test_neighbourhoods_free_only_serving_sites_and_reach_their_row_target() -> 
             assert picker.rows_of(picked[:-1]).sum() < target
 
 
+@pytest.mark.parametrize(("scatter_every", "regions"), [(2, 3), (3, 4), (1, 0), (0, 6)])
+def test_scatter_every_sets_the_mix_of_neighbourhoods(monkeypatch, scatter_every,
+                                                      regions) -> None:
+    # lns.scatter_every reaches the picker: of 6 steps, those that are not
+    # every scatter_every-th are regions (0: all of them).
+    costs, rows = random_cover(7, 20, 15, 0.2)
+    _, model, core = set_cover(costs, rows)
+    chosen, tokens, _ = construct(core)
+    values = core.values_from_choice(choice_index(chosen), tokens, model.linear.num_cols)
+    calls: list[int] = []
+    region = lns_module.Neighbourhoods._region
+
+    def counting(self, active, target_rows):
+        calls.append(self.count)
+        return region(self, active, target_rows)
+
+    monkeypatch.setattr(lns_module.Neighbourhoods, "_region", counting)
+    large_neighbourhood_search(core, model.linear, values, np.zeros(core.x_site.size),
+                               BackendParams(workers=1),
+                               settings=LnsSettings(max_steps=6, scatter_every=scatter_every))
+    assert len(calls) == regions
+
+
 def _tiny_core():
     data = read_scenario(TINY)
     model = build_model(data, compute_coverage(data))

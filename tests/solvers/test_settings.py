@@ -46,12 +46,14 @@ def test_changed_values_round_trip_exactly(rows_share, steps, grow, enabled) -> 
 
 NEW_KEYS = {"subgradient.price_cap_factor": 0.0, "subgradient.price_cap_offset": 2.5,
             "subgradient.min_step_gap": 1e-3, "lp.integral_tolerance": 0.01,
-            "background_lp.stall_chunks": 0, "background_lp.stall_tolerance": 1e-4}
+            "background_lp.stall_chunks": 0, "background_lp.stall_tolerance": 1e-4,
+            "lns.scatter_every": 0}
 
 
 def test_the_last_constants_are_printed_and_round_trip() -> None:
-    # The Lagrangian's price cap and step floor, RENS's integral tolerance and
-    # the background LP's stall rule: printed with a reason, read back exactly.
+    # The Lagrangian's price cap and step floor, RENS's integral tolerance,
+    # the background LP's stall rule and the LNS's mix of neighbourhoods:
+    # printed with a reason, read back exactly.
     text = defaults_toml()
     described = {key: default for key, default, _ in describe()}
     for key in NEW_KEYS:

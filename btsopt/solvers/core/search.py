@@ -24,6 +24,8 @@ says whether it applies to the state as the earlier ones left it:
    sharing row, the whole LP is solved beside all that in a process of its
    own (:class:`.lp.BackgroundLp`, PDLP in chunks by default): the
    Lagrangian at the duals of every chunk is a bound as soon as it comes in.
+   Once its chunks stop raising that bound the process is ended, and once it
+   has ended its thread goes back to the search's HiGHS steps.
 """
 
 from __future__ import annotations

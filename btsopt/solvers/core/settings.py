@@ -169,6 +169,9 @@ class LnsSettings(_Component):
                                 1e-9, 1.0)
     min_rows: int = setting(10, "neighbourhoods never shrink below this many rows", 1)
     candidates_per_row: int = setting(8, "candidate pairs freed per re-covered row", 1)
+    scatter_every: int = setting(
+        2, "every this many neighbourhoods one is incumbent sites picked anywhere, the "
+        "others compact regions (2: they alternate; 1: only scattered; 0: only regions)", 0)
     step_time_limit: float = setting(6.0, "seconds per sub-MIP: steps that end in seconds", 1e-3)
     fast_share: float = setting(
         0.3, "a step proven within this share of its limit grows the next one (a clock rule; "
