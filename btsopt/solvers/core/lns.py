@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -156,6 +157,7 @@ def large_neighbourhood_search(
     on_step=None,
     guide: np.ndarray | None = None,
     site_region: np.ndarray | None = None,
+    workers: Callable[[], int] | None = None,
 ) -> LnsOutcome:
     """Improve the plan ``values`` of ``model`` until ``stop`` says so.
 
@@ -187,6 +189,9 @@ def large_neighbourhood_search(
         then walk through the regions, each freeing the region's sites where
         the LP and the plan disagree or the LP is fractional (Danna, Rothberg
         and Le Pape's RINS, one region at a time).
+    workers
+        Asked before each step for its threads (``None``: ``params.workers``):
+        the search gets a thread back when the LP beside it ends.
     """
     settings = settings if settings is not None else LnsSettings()
     cost = model.value(values)
@@ -215,7 +220,8 @@ def large_neighbourhood_search(
         nonlocal values, cost, steps, improvements
         free = np.where(owner >= 0, free_sites[np.maximum(owner, 0)], True)
         step_params = replace(params, time_limit=limit, gap=0.0, extra=extra, progress=None,
-                              seed=params.seed + steps)
+                              seed=params.seed + steps,
+                              workers=params.workers if workers is None else workers())
         outcome, trial, spent, size = _reoptimise(model, values, cost, free, step_params)
         steps += 1
         if trial is not None:

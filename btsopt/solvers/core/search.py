@@ -152,12 +152,14 @@ def solve_core(
         background = None
         if beside:
             background = stack.enter_context(BackgroundLp(model.linear, lp_limit, params.seed, lp))
-            # The LP holds one core: HiGHS's steps in the search take the other.
+            # The LP holds one core: HiGHS's steps in the search take the other
+            # (and get it back once the LP's process ends, see poll_background).
             params = replace(params, workers=params.workers - 1)
         state = SearchState(
             model=model, data=data, core=core, params=params, settings=settings, start=start,
             time_limit=params.time_limit, country=country, integral=_objective_is_integral(core),
-            incumbent=Incumbent(model.linear, params), background=background, hint=hint)
+            incumbent=Incumbent(model.linear, params), background=background, hint=hint,
+            lp_workers=1 if background is not None else 0)
         if hint is not None:
             state.incumbent.offer(CorePlan.from_values(model.linear, hint), report=False)
         criteria = Deadline(at=start + params.time_limit) | Interrupt(params.progress)
