@@ -277,7 +277,7 @@ def max_flow_split(
     demand
         Mb/s per hamlet (indexed by hamlet number).
     hamlets, sites
-        The (hamlet, site) reach pairs of the operator's tenancies.
+        The (hamlet, site) reach pairs of the operator's tenancies, each pair once.
     capacity
         Mb/s per site (indexed by site number).
     reduce
