@@ -1,11 +1,22 @@
-"""Shared fixtures: paths of the bundled scenarios and a scenario copier."""
+"""Shared fixtures: paths of the bundled scenarios and a scenario copier; the
+hypothesis profile of CI."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI draws the same cases on every run (seeded from each test's own code), so
+# a red build is never a fresh random draw nobody can repeat; locally the
+# default profile keeps drawing new cases (and replays its failures from
+# .hypothesis). `.ci/run` sets CI; CI=1 python -m pytest does the same here.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "scenarios" / "tiny" / "scenario.toml"

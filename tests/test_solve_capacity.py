@@ -15,6 +15,7 @@ from test_solve import _explain, _lexicographic_key, _random_scenario, _soft_vio
 
 from btsopt import Plan, SolveParams, evaluate, read_scenario, solve
 from btsopt.data import Demand, ProblemData
+from btsopt.plan import read_plan_csv
 
 EXACT = {"gap": 1e-9, "time_limit": 30.0}
 A = 6.7100814  # sum_{t=1..10} 1.08^-t
@@ -268,3 +269,47 @@ def test_keep_pairs_rows_make_the_operator_cover_the_pair(tmp_path: Path) -> Non
     sites = list(data.sites.ids)
     assert plan.tenancies[[sites.index("C1"), sites.index("C2")], 1].any()
     assert result.objective > 5826.0488 + 1.0
+
+
+# --------------------------------------------------------------------------- --start
+
+def _start(tmp_path: Path, capsys, rows: str) -> tuple[list[str], dict, ProblemData]:
+    """``btsopt solve --start`` on the tiny scenario at D = 25 Mb/s from ``rows``."""
+    import json
+
+    from btsopt.cli import main
+
+    scenario = tiny_with_demand(tmp_path / "s", "busy_hour_mbps = 0.5",
+                                subscriptions=["100"] * 5)
+    start = tmp_path / "start.csv"
+    start.write_text(rows, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["solve", str(scenario), "--out", str(out), "--quiet", "--gap", "0",
+                 "--start", str(start)]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines()
+             if line.startswith("start plan:")]
+    return lines, json.loads((out / "summary.json").read_text("utf-8")), read_scenario(scenario)
+
+
+def test_start_from_the_optimum_keeps_its_carriers_and_cost(tmp_path: Path, capsys) -> None:
+    lines, summary, _ = _start(tmp_path, capsys, (
+        "site_id,operator_id,action,carriers\nE1,alpha,keep,1\nE2,alpha,colocate,1\n"
+        "E2,beta,keep,2\nC2,alpha,build,2\n"))
+    assert lines == ["start plan: keeps every rule, used as it is"]
+    assert summary["status"] == "optimal"
+    assert summary["objective"] == pytest.approx(5826.0488 + 2 * CARRIER, abs=1e-3)
+
+
+def test_start_without_carriers_is_repaired_to_an_accepted_plan(tmp_path: Path,
+                                                                capsys) -> None:
+    # The optimum's tenancies without the carriers column: one carrier each, so
+    # beta on E2 and alpha on C2 (50 Mb/s into 48 each) get a second one.
+    lines, summary, data = _start(tmp_path, capsys, (
+        "site_id,operator_id,action\nE1,alpha,keep\nE2,alpha,colocate\nE2,beta,keep\n"
+        "C2,alpha,build\n"))
+    assert lines == ["start plan: added carriers where the demand did not fit: 2 "
+                     "(E2:beta, C2:alpha)"]
+    assert summary["objective"] == pytest.approx(5826.0488 + 2 * CARRIER, abs=1e-3)
+    plan = read_plan_csv(tmp_path / "out" / "plan.csv", data)
+    assert evaluate(data, plan).admissible
+    assert plan.carriers.tolist() == [[1, 0], [1, 2], [0, 0], [2, 0]]

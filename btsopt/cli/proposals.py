@@ -47,10 +47,15 @@ COMPARE_BACKEND = "highs"
 """Default backend of ``frontier`` and ``evaluate --against-optimal`` (solve's is ``core``);
 each help text says so where the default shows."""
 
+CAPACITY_FRONTIER_BACKEND = "core"
+"""Default backend of ``frontier`` on a scenario with ``[demand]``: HiGHS alone rarely
+finds a plan of the whole capacitated model in a point's time; the core starts
+from a plan that carries the demand."""
 
-def _params(args: argparse.Namespace) -> SolveParams:
+
+def _params(args: argparse.Namespace, backend: str | None = None) -> SolveParams:
     try:
-        return SolveParams(time_limit=float(args.time_limit), backend=args.backend,
+        return SolveParams(time_limit=float(args.time_limit), backend=backend or args.backend,
                            workers=int(args.workers), gap=float(args.gap))
     except ValueError as exc:
         raise ScenarioError(str(exc), column="--time-limit") from None
@@ -145,7 +150,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.resolve() == Path(args.scenario).resolve().parent:
         raise ScenarioError("--out must not be the scenario's own folder", file=str(out))
-    params = _params(args)
+    default = COMPARE_BACKEND if data.demand is None else CAPACITY_FRONTIER_BACKEND
+    params = _params(args, args.backend or default)
     coverage = compute_coverage(data)
     reachable = None
     if ratios is None:
@@ -233,9 +239,10 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                         "(default: 0.001 = 0.1%%, as in solve)")
     p.add_argument("--marginal", action="store_true",
                    help="also price one more shared site at each point (default: off)")
-    p.add_argument("--backend", choices=tuple(BACKENDS), default=COMPARE_BACKEND,
-                   help="solver for the points (default: %(default)s; solve's default is "
-                        "core)")
+    p.add_argument("--backend", choices=tuple(BACKENDS), default=None,
+                   help=f"solver for the points (default: {COMPARE_BACKEND}, and "
+                        f"{CAPACITY_FRONTIER_BACKEND} for a scenario with [demand]; solve's "
+                        "default is core)")
     p.add_argument("--workers", type=at_least_one, default=2, metavar="N",
                    help="threads for the solver (default: %(default)s)")
     p.set_defaults(func=cmd_frontier)

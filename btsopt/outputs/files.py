@@ -118,10 +118,12 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
 
 
 def plan_csv_text(data: ProblemData, plan: Plan | None) -> str:
-    """The text of ``plan.csv`` (only its header without a plan)."""
+    """The text of ``plan.csv`` (only its header without a plan); with ``[demand]``
+    the column ``carriers`` too, as in the final plan (checkpoints, ``--out -``)."""
+    with_carriers = data.demand is not None
     if plan is None:
-        return "site_id,operator_id,action\n"
-    return _csv_text(plan_frame(data, plan))
+        return "site_id,operator_id,action" + (",carriers" if with_carriers else "") + "\n"
+    return _csv_text(plan_frame(data, plan, carriers=with_carriers))
 
 
 def summary_text(data: ProblemData, result: Result, **extra: Any) -> str:

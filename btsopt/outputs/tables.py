@@ -81,12 +81,14 @@ def resolve(
     return result, evaluation, plan
 
 
-def plan_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
+def plan_frame(data: ProblemData, plan: Plan, carriers: bool = False) -> pd.DataFrame:
     """``plan.csv`` rows: every outcome tenancy, and removed ones as ``remove``.
 
     The rows of :meth:`Plan.rows`, built with array operations (country-scale
     plans are written at every checkpoint: 75,000 rows in a fraction of a
-    second instead of a Python loop over every site).
+    second instead of a Python loop over every site). With ``carriers`` (a
+    scenario with ``[demand]``) a fourth column ``carriers`` holds each outcome
+    tenancy's carriers (:meth:`Plan.carrier_counts`), empty on ``remove`` rows.
     """
     outcome = np.asarray(plan.tenancies, dtype=bool)
     before = np.asarray(data.tenancies, dtype=bool)
@@ -99,11 +101,15 @@ def plan_frame(data: ProblemData, plan: Plan) -> pd.DataFrame:
     builds = np.zeros(site.size, dtype=bool)
     builds[on_candidate[first]] = True
     action = np.select([kept & gone, builds, new], ["keep", "build", "colocate"], "remove")
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "site_id": np.asarray(data.sites.ids, dtype=object)[site],
         "operator_id": np.asarray(data.operator_ids, dtype=object)[operator],
         "action": action.astype(object),
     })
+    if carriers:
+        counts = pd.Series(plan.carrier_counts(data)[site, operator], dtype="Int64")
+        frame["carriers"] = counts.where(pd.Series(kept))
+    return frame
 
 
 def site_status(data: ProblemData, plan: Plan) -> np.ndarray:

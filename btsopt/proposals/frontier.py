@@ -34,6 +34,16 @@ from the previous point's plan, greedily repaired to the new ratio
 higher target also meets every lower one, the frontier is made consistent
 afterwards: a higher point's cheaper plan replaces a lower point's, and a
 lower point's bound lifts a higher point's.
+
+With ``[demand]`` (carrier capacity) the warm starts are repaired for it
+(:func:`~btsopt.solvers.repair.repair_plan`: carriers added where the traffic
+of the added tenants does not fit), and a point keeps its warm start when
+that is admissible and the solve finds nothing cheaper in time. The ``core``
+backend is not handed the warm start: its own capacity-aware start (carriers
+before sites) does better than the exact model from a plan; other backends
+start the first point from today's network, repaired (it may still not carry
+the demand: carriers alone cannot add sites). Each point reports the
+carriers its plan adds.
 """
 
 from __future__ import annotations
@@ -58,6 +68,7 @@ from btsopt.radio import Coverage, compute_coverage
 from btsopt.result import Result
 from btsopt.solve import SolveParams, solve
 from btsopt.solvers.base import FEASIBLE, OPTIMAL, relative_gap
+from btsopt.solvers.repair import repair_plan
 
 PLAN_137_TARGET = 0.30
 """Nam Định's Plan 137: 30% of BTS sites shared."""
@@ -213,6 +224,7 @@ class FrontierPoint:
     plan: Plan | None = field(default=None, repr=False)
     note: str = ""
     marginal: MarginalPrice | None = None
+    carriers_added: int | None = None
 
     @property
     def gap(self) -> float | None:
@@ -222,13 +234,15 @@ class FrontierPoint:
         return relative_gap(self.cost, self.lower_bound)
 
     def to_dict(self) -> dict[str, Any]:
-        """CSV/JSON row."""
+        """CSV/JSON row (``carriers_added`` only with ``[demand]``)."""
+        carriers = {} if self.carriers_added is None else {"carriers_added": self.carriers_added}
         return {
             "ratio_target": round(self.target, 6),
             "status": self.status,
             "achieved_ratio": None if self.ratio is None else round(self.ratio, 6),
             "active_sites": self.active_sites,
             "shared_sites": self.shared_sites,
+            **carriers,
             "cost": self.cost,
             "lower_bound": self.lower_bound,
             "gap": self.gap,
@@ -267,13 +281,16 @@ class Frontier:
 
     def format_table(self) -> str:
         """One line per point: target, achieved ratio, cost, bound, gap, time."""
-        head = (f"{'target':>8} {'achieved':>9} {'shared/active':>14} {'cost':>16} "
-                f"{'bound':>16} {'gap':>8} {'time_s':>7}  status")
+        carriers = self.capacitated
+        head = (f"{'target':>8} {'achieved':>9} {'shared/active':>14} "
+                + (f"{'carriers+':>9} " if carriers else "")
+                + f"{'cost':>16} {'bound':>16} {'gap':>8} {'time_s':>7}  status")
         lines = [head]
         for p in self.points:
+            added = f"{_fmt(p.carriers_added, 'd'):>9} " if carriers else ""
             lines.append(
                 f"{p.target:>8.2%} {_fmt(p.ratio, '.2%'):>9} "
-                f"{_pair(p.shared_sites, p.active_sites):>14} {_fmt(p.cost, ',.1f'):>16} "
+                f"{_pair(p.shared_sites, p.active_sites):>14} {added}{_fmt(p.cost, ',.1f'):>16} "
                 f"{_fmt(p.lower_bound, ',.1f'):>16} {_fmt(p.gap, '.3%'):>8} "
                 f"{p.wall_time:>7.1f}  {p.status}" + (f" ({p.note})" if p.note else "")
             )
@@ -287,12 +304,18 @@ class Frontier:
     def write_csv(self, path: str | Path) -> None:
         """``frontier.csv``: one row per point."""
         rows = [p.to_dict() for p in self.points]
-        columns = list(FrontierPoint(0, "", None, None, None, 0).to_dict())
+        columns = list(FrontierPoint(0, "", None, None, None, 0,
+                                     carriers_added=0 if self.capacitated else None).to_dict())
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
             for row in rows:
                 writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+    @property
+    def capacitated(self) -> bool:
+        """Whether the points count carriers (a scenario with ``[demand]``)."""
+        return any(p.carriers_added is not None for p in self.points)
 
     def plot(self, path: str | Path) -> None:
         """PNG chart of cost against achieved ratio, the Plan 137 target marked."""
@@ -385,7 +408,27 @@ def _point(target: float, result: Result, note: str = "") -> FrontierPoint:
         shared_sites=None if ev is None else int(ev.shared_sites),
         plan=result.plan if result.is_feasible() else None,
         note=note or (result.message if not result.is_feasible() else ""),
+        carriers_added=(None if ev is None or ev.demand is None
+                        else int(ev.demand["carriers_added"])),
     )
+
+
+def _capacity_start(data: ProblemData, plan: Plan, coverage: Coverage) -> Plan:
+    """A warm start under ``[demand]``: the plan repaired for ``data`` (carriers
+    added where the demand of its tenants does not fit)."""
+    return repair_plan(data, plan, coverage).plan
+
+
+def _no_worse_than_start(data: ProblemData, result: Result, start: Plan) -> Result:
+    """The solve's result, or the warm start when that is admissible and cheaper
+    (the solve found nothing better in its time)."""
+    evaluation = evaluate(data, start)
+    if not evaluation.admissible or (
+            result.is_feasible() and result.objective <= evaluation.system_cost + _EPS):
+        return result
+    return replace(result, status=FEASIBLE, plan=start,
+                   objective=float(evaluation.system_cost), evaluation=evaluation,
+                   message="the warm start: the solve found nothing cheaper in time")
 
 
 def _consistent(data: ProblemData, points: list[FrontierPoint]) -> list[FrontierPoint]:
@@ -402,6 +445,7 @@ def _consistent(data: ProblemData, points: list[FrontierPoint]) -> list[Frontier
         out[i] = replace(
             here, cost=float(ev.system_cost), ratio=float(ev.shared_site_ratio),
             active_sites=int(ev.active_sites), shared_sites=int(ev.shared_sites),
+            carriers_added=above.carriers_added,
             plan=above.plan, status=FEASIBLE if here.status != OPTIMAL else here.status,
             note=(here.note + "; " if here.note else "") + "plan of the next point is cheaper",
         )
@@ -462,6 +506,7 @@ def frontier(
         targets = sorted(float(r) for r in ratios)
     fallback = reachable.plan if reachable is not None else None
 
+    capacitated = data.demand is not None
     solved: list[FrontierPoint] = []
     previous: Plan | None = None
     for rho in targets:
@@ -469,7 +514,14 @@ def frontier(
         hint = share_more(data, previous, rho) if previous is not None else None
         if hint is None and fallback is not None:
             hint = fallback  # the most-shared plan meets every lower target
-        result = solve(variant, params, coverage=coverage, hint=hint)
+        if capacitated and hint is None and params.backend != "core":
+            hint = Plan.existing(data)
+        if capacitated and hint is not None:
+            hint = _capacity_start(variant, hint, coverage)
+        result = solve(variant, params, coverage=coverage,
+                       hint=None if capacitated and params.backend == "core" else hint)
+        if capacitated and hint is not None:
+            result = _no_worse_than_start(variant, result, hint)
         point = _point(rho, result)
         if marginal and result.is_feasible():
             point = replace(point, marginal=marginal_price(variant, params, base=result,

@@ -13,7 +13,12 @@ changes it as little as it simply can, in this order:
 3. sites over their tenant limit lose new tenancies (not kept or forced);
 4. coverage is completed greedily (most hamlets still short per unit of
    cost first), then the sharing target is reached by adding the cheapest
-   co-tenants on single-tenant sites.
+   co-tenants on single-tenant sites;
+5. with ``[demand]``, carriers: the plan's own (from its ``carriers``
+   column; the defaults of :meth:`Plan.carrier_counts` where it has none or
+   on tenancies the repair added), clipped to ``max_carriers``; then, per
+   operator whose covered demand does not fit, the cheapest carriers added
+   (:func:`_carriers_for_demand`: today's carriers first, they cost nothing).
 
 Each kind of change is reported (counts and examples). What it cannot
 mend (a budget, say) is left to the solver, and said.
@@ -26,9 +31,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
 
 from btsopt.data import LOCK_IN, LOCK_OUT, ProblemData
 from btsopt.evaluation import evaluate
+from btsopt.evaluation.capacity import integer_flow_fits
 from btsopt.plan import Plan
 from btsopt.radio import Coverage
 
@@ -169,6 +177,18 @@ def repair_plan(data: ProblemData, plan: Plan, coverage: Coverage) -> Repair:
                _reach_sharing(data, x, candidates, costs), True)
 
     repaired = Plan(x)
+    if data.demand is not None:
+        carriers = np.where(x, plan.carrier_counts(data), 0)
+        carriers = np.where(x & ~plan.tenancies, repaired.carrier_counts(data), carriers)
+        clipped = carriers > np.asarray(data.demand.max_carriers)[None, :]
+        carriers = np.where(clipped, np.asarray(data.demand.max_carriers)[None, :], carriers)
+        added = _carriers_for_demand(data, coverage, x, carriers)
+        for kind, mask in (("clipped carriers to max_carriers", clipped),
+                           ("added carriers where the demand did not fit", added > 0)):
+            if mask.any():
+                changes.append(Change(kind, tuple(zip(*map(np.ndarray.tolist, np.nonzero(mask)),
+                                                      strict=True))))
+        repaired = Plan(x, carriers + added)
     remaining = evaluate(data, repaired).violations
     return Repair(plan=repaired, changes=tuple(changes), remaining=tuple(remaining))
 
@@ -270,4 +290,68 @@ def _reach_sharing(data: ProblemData, x: np.ndarray, candidates: np.ndarray,
     order = np.argsort(cheapest, kind="stable")
     for j in order[np.isfinite(cheapest[order])][:missing]:
         added[j, best[j]] = True
+    return added
+
+
+UNMET_WEIGHT = 100.0
+"""Price of a Mb/s left unplaced in :func:`_carriers_for_demand`, in added carriers
+per carrier's Mb/s: far above a carrier's, so carriers go wherever they help."""
+
+
+def _carriers_for_demand(data: ProblemData, coverage: Coverage, x: np.ndarray,
+                         carriers: np.ndarray) -> np.ndarray:
+    """Carriers to add to the tenancies ``x`` so that each operator's demand fits.
+
+    Per operator whose covered demand does not fit its tenancies' capacity
+    (checked first with the evaluator's integer max flow): the linear program
+    "carry every covered hamlet's demand, in any split, adding the fewest
+    carriers" (today's carriers on a kept tenancy come first, at no cost; a
+    Mb/s that cannot be carried even at ``max_carriers`` is left over at a
+    high price), its carriers rounded up. Rounding up only adds room, so the
+    demand fits wherever it can; where it cannot, the evaluator says so.
+    """
+    demand = data.demand
+    assert demand is not None
+    need, per_carrier = demand.demand_mbps, demand.carrier_capacity_mbps
+    top = np.asarray(demand.max_carriers)
+    free = np.maximum(demand.carriers_today, 1)
+    added = np.zeros(x.shape, dtype=np.int64)
+    for k in range(data.num_operators):
+        on = np.flatnonzero(x[:, k])
+        reach = sparse.coo_matrix(coverage.for_operator(k)[:, on])
+        loaded = need[reach.row, k] > 0
+        hamlets, sites = reach.row[loaded], on[reach.col[loaded]]
+        if hamlets.size == 0 or per_carrier[k] <= 0:
+            continue
+        room = carriers[:, k] * per_carrier[k]
+        if integer_flow_fits(need[:, k], hamlets, sites, room, balance=False)[1] is not None:
+            continue
+        h_ids, h_row = np.unique(hamlets, return_inverse=True)
+        s_ids, s_row = np.unique(sites, return_inverse=True)
+        m, n_h, n_s = hamlets.size, h_ids.size, s_ids.size
+        current = carriers[s_ids, k]
+        costless = np.clip(free[s_ids, k] - current, 0, None)
+        paid = np.clip(top[k] - current - costless, 0, None)
+        # Columns: flow per pair, costless and paid carriers per tenancy, unmet per hamlet.
+        hamlet_rows = sparse.hstack([
+            sparse.csr_matrix((np.ones(m), (h_row, np.arange(m))), shape=(n_h, m)),
+            sparse.csr_matrix((n_h, 2 * n_s)), sparse.identity(n_h, format="csr")])
+        site_rows = sparse.hstack([
+            sparse.csr_matrix((np.ones(m), (s_row, np.arange(m))), shape=(n_s, m)),
+            sparse.identity(n_s, format="csr") * -per_carrier[k],
+            sparse.identity(n_s, format="csr") * -per_carrier[k],
+            sparse.csr_matrix((n_s, n_h))])
+        result = linprog(
+            np.r_[np.zeros(m), np.full(n_s, 1e-6), np.ones(n_s),
+                  np.full(n_h, UNMET_WEIGHT / per_carrier[k])],
+            A_ub=site_rows, b_ub=current * per_carrier[k], A_eq=hamlet_rows,
+            b_eq=need[h_ids, k],
+            bounds=np.c_[np.zeros(m + 2 * n_s + n_h),
+                         np.r_[np.full(m, np.inf), costless, paid, np.full(n_h, np.inf)]],
+            method="highs",
+        )
+        if result.status != 0:
+            continue
+        extra = result.x[m:m + n_s] + result.x[m + n_s:m + 2 * n_s]
+        added[s_ids, k] = np.minimum(np.ceil(extra - 1e-9), costless + paid).astype(np.int64)
     return added

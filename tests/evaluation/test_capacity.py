@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from btsopt.evaluation import evaluate
-from btsopt.evaluation.capacity import max_flow_split
+from btsopt.evaluation.capacity import LOAD_BISECTIONS, integer_flow_fits, max_flow_split
 from btsopt.plan import Plan
 from btsopt.reading import read_scenario
 
@@ -130,3 +130,72 @@ def test_flow_matches_networkx_max_flow(draw_data) -> None:
     # The split is a flow: within each hamlet's demand and each tenancy's capacity.
     assert np.all(np.bincount(hamlets, weights=flow, minlength=num_hamlets) <= demand + 1e-6)
     assert np.all(np.bincount(sites, weights=flow, minlength=num_sites) <= capacity + 1e-6)
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_fast_path_never_accepts_what_the_lp_rejects(draw_data) -> None:
+    # The integer flow (demand rounded up, capacity down, in units of `unit`)
+    # against the exact LP: when it carries everything, its split fits the true
+    # capacities and the LP carries all the demand too; when it does not, its
+    # value is the LP's to within the rounding (hamlets up, tenancies down).
+    draw = draw_data.draw
+    unit = draw(st.sampled_from([1e-3, 0.25, 1.0]))
+    num_hamlets, num_sites = draw(st.integers(1, 7)), draw(st.integers(1, 4))
+    amounts = st.integers(0, 4000).map(lambda n: n / 100)  # 0 .. 40 Mb/s, steps of 0.01
+    demand = np.array([draw(amounts) for _ in range(num_hamlets)])
+    capacity = np.array([draw(amounts) * 2 for _ in range(num_sites)])
+    pairs = [(i, j) for i in range(num_hamlets) for j in range(num_sites) if draw(st.booleans())]
+    if not pairs:
+        return
+    hamlets, sites = np.array(pairs).T
+    exact, _, _ = max_flow_split(demand, hamlets, sites, capacity, reduce=False, fast=False)
+    value, flow = integer_flow_fits(demand, hamlets, sites, capacity, unit_mbps=unit)
+    reached = np.unique(hamlets)
+    if flow is not None:
+        assert exact == pytest.approx(demand[reached].sum(), abs=1e-6)
+        assert np.allclose(np.bincount(hamlets, weights=flow, minlength=num_hamlets)[reached],
+                           demand[reached])
+        assert np.all(np.bincount(sites, weights=flow, minlength=num_sites)
+                      <= capacity * (1 + 1e-12))
+        assert np.all(flow >= 0)
+    else:
+        slack = 1e-9 + 1e-12 * demand.sum()
+        assert value <= exact + unit * reached.size + slack
+        assert value >= exact - unit * np.unique(sites).size - slack
+    # The evaluator's answer does not depend on the path taken.
+    fast, _, _ = max_flow_split(demand, hamlets, sites, capacity, unit_mbps=unit)
+    assert fast == pytest.approx(exact, abs=1e-6)
+
+
+def test_rounding_edge_falls_back_to_the_lp() -> None:
+    # Two hamlets of 1.5 kb/s into one tenancy of exactly 3 kb/s: rounded up to
+    # whole kb/s they need 4 units and the room is 3, so the integer flow does
+    # not carry it all; the LP then finds that it fits exactly.
+    demand = np.array([0.0015, 0.0015])
+    hamlets, sites, capacity = np.array([0, 1]), np.array([0, 0]), np.array([0.003])
+    value, flow = integer_flow_fits(demand, hamlets, sites, capacity)
+    assert flow is None and value == pytest.approx(0.003)
+    carried, split, unplaced = max_flow_split(demand, hamlets, sites, capacity)
+    assert carried == pytest.approx(0.003, abs=1e-12)
+    assert split.sum() == pytest.approx(0.003) and not unplaced.any()
+    # One kb/s more than the room: the fast path declines, the LP names 1 kb/s left over.
+    demand = np.array([0.0015, 0.0025])
+    assert integer_flow_fits(demand, hamlets, sites, capacity)[1] is None
+    carried, _, unplaced = max_flow_split(demand, hamlets, sites, capacity)
+    assert demand.sum() - carried == pytest.approx(0.001, abs=1e-9)
+    assert (unplaced > 0).all()
+
+
+def test_fast_path_balances_the_split() -> None:
+    # H0 (40 Mb/s) reaches T0 and T1, H1 (20) only T1: the least highest load
+    # puts 30 Mb/s on each tenancy (H0's 40 split 30 / 10), a load of 30 / 48.
+    demand = np.array([40.0, 20.0])
+    hamlets, sites = np.array([0, 0, 1]), np.array([0, 1, 1])
+    value, flow = integer_flow_fits(demand, hamlets, sites, np.array([48.0, 48.0]))
+    assert value == pytest.approx(60.0)
+    loads = np.bincount(sites, weights=flow) / 48
+    assert loads.max() == pytest.approx(30 / 48, abs=2.0**-LOAD_BISECTIONS + 1e-4)

@@ -12,7 +12,7 @@ import pytest
 
 from btsopt.evaluation import evaluate
 from btsopt.model import build_model
-from btsopt.outputs import Checkpoint, default_checkpoint_period, plan_frame
+from btsopt.outputs import Checkpoint, default_checkpoint_period, plan_frame, write_result
 from btsopt.plan import Plan
 from btsopt.progress import Progress
 from btsopt.radio import compute_coverage
@@ -100,3 +100,38 @@ def test_plan_frame_gives_the_rows_of_every_tiny_plan(tiny_data) -> None:
         plan = Plan(tenancies.reshape(shape))
         assert list(plan_frame(tiny_data, plan).itertuples(index=False, name=None)) \
             == plan.rows(tiny_data)
+
+
+def test_a_capacitated_checkpoint_round_trips_its_carriers(tmp_path: Path) -> None:
+    # The capacitated tiny scenario (tests/test_solve_capacity.py): the solve's
+    # incumbent, as a checkpoint writes it mid-run, reads back with its carriers
+    # (two tenancies at 2 carriers) and the evaluator accepts it at the cost the
+    # summary gives.
+    from conftest import tiny_with_demand
+
+    from btsopt import SolveParams, solve
+    from btsopt.plan import read_plan_csv
+    from btsopt.reading import read_scenario
+
+    data = read_scenario(tiny_with_demand(tmp_path / "s", "busy_hour_mbps = 0.5",
+                                          subscriptions=["100"] * 5))
+    progress = Progress(keep_incumbent=True)
+    result = solve(data, SolveParams(gap=1e-9, time_limit=30), progress=progress)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert Checkpoint(data, progress, out, period=60, backend="core").write()
+    encoded = progress.plan_of(progress.incumbent.values)
+    assert encoded.carriers is not None and encoded.carriers.max() == 2
+    header = (out / "plan.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "site_id,operator_id,action,carriers"
+    back = read_plan_csv(out / "plan.csv", data)
+    assert back == encoded and back.carriers.tolist() == encoded.carriers.tolist()
+    evaluation = evaluate(data, back)
+    assert evaluation.admissible
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["objective"] == pytest.approx(evaluation.system_cost)
+    # The last incumbent is the final plan: the same file as the final plan.csv.
+    assert result.plan == encoded
+    write_result(data, result, tmp_path / "final")
+    assert (tmp_path / "final" / "plan.csv").read_text(encoding="utf-8") \
+        == (out / "plan.csv").read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from btsopt.proposals import (
     saturated_plan,
 )
 
-from .helpers import ALPHA_TENANCY, BETA_TENANCY, SITE_OPEX, TINY, TINY_OPTIMUM
+from .helpers import ALPHA_TENANCY, BETA_TENANCY, SITE_OPEX, TINY, TINY_OPTIMUM, A
 
 EXACT = SolveParams(time_limit=20.0, gap=1e-9)
 # Cheapest at ratio 0: today's network plus C2 with alpha (1000 + opex + tenancy).
@@ -137,3 +137,44 @@ def test_consistency_carries_cheaper_plans_down_and_bounds_up(tiny):
     assert high.lower_bound == 5800.0
     lifted = _consistent(tiny, [replace(points[0], lower_bound=5900.0), points[1]])
     assert lifted[1].lower_bound == pytest.approx(5826.048839364865)
+
+
+# --------------------------------------------------------------------------- [demand]
+# The capacitated tiny scenario of tests/test_solve_capacity.py: D = 25 Mb/s per
+# hamlet and operator, c = 48 Mb/s per carrier; any tenancy reaching two hamlets
+# carries 50 Mb/s and needs a second carrier (150 + 15 a year: 250.65).
+
+CARRIER = 150 + 15 * A
+TINY_CAPACITATED = {
+    0.0: TINY_UNSHARED + 3 * CARRIER,  # alpha on E1, beta on E2, alpha on C2: 2 carriers each
+    0.3: TINY_OPTIMUM + 2 * CARRIER,  # + alpha on E2: E1 and E2 share alpha's 75 Mb/s
+}
+
+
+@pytest.mark.parametrize("backend", ["core", "highs"])
+def test_capacitated_frontier_points_are_accepted_and_count_carriers(tmp_path, backend):
+    from conftest import tiny_with_demand
+
+    from btsopt.evaluation import evaluate
+    from btsopt.plan import read_plan_csv
+
+    data = read_scenario(tiny_with_demand(tmp_path / "s", "busy_hour_mbps = 0.5",
+                                          subscriptions=["100"] * 5))
+    result = frontier(data, ratios=[0.0, 0.3, 1.0], params=replace(EXACT, backend=backend))
+    for point in result.points:
+        variant = replace(data, targets=replace(data.targets, shared_site_ratio=point.target))
+        evaluation = evaluate(variant, point.plan)
+        assert evaluation.admissible, evaluation.violations
+        assert point.cost == pytest.approx(evaluation.system_cost)
+        assert point.carriers_added == evaluation.demand["carriers_added"]
+        if point.target in TINY_CAPACITATED:
+            assert point.cost == pytest.approx(TINY_CAPACITATED[point.target], abs=1e-3)
+    assert [p.carriers_added for p in result.points][:2] == [3, 2]
+    # The table, frontier.csv and each point's plan show the carriers.
+    assert "carriers+" in result.format_table().splitlines()[0]
+    result.write_csv(tmp_path / "frontier.csv")
+    with open(tmp_path / "frontier.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["carriers_added"] for row in rows][:2] == ["3", "2"]
+    result.points[1].plan.write_csv(tmp_path / "plan.csv", data)
+    assert read_plan_csv(tmp_path / "plan.csv", data) == result.points[1].plan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,18 +11,29 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from btsopt import SolveParams, solve
+from btsopt import SolveParams, read_scenario, solve
 from btsopt.model import build_model
 from btsopt.radio import compute_coverage
 from btsopt.reading.orlib import SetCoverInstance, instance_to_problem
 from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core import lns as lns_module
 from btsopt.solvers.core.heuristic import construct, plan_cost
-from btsopt.solvers.core.lagrangian import pair_increase, smallest_per_row, subgradient
+from btsopt.solvers.core.lagrangian import (
+    evaluate_relaxation,
+    initial_multipliers,
+    pair_increase,
+    smallest_per_row,
+    subgradient,
+)
 from btsopt.solvers.core.lns import large_neighbourhood_search
 from btsopt.solvers.core.local_search import available, local_search
-from btsopt.solvers.core.settings import LnsSettings, LocalSearchSettings
+from btsopt.solvers.core.settings import LnsSettings, LocalSearchSettings, SubgradientSettings
 from btsopt.solvers.core.state import choice_index
 from btsopt.solvers.core.structure import core_structure
+from btsopt.solvers.highs import solve_highs
+
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny" / "scenario.toml"
+TINY_OPTIMUM = 5826.0488
 
 needs_numba = pytest.mark.skipif(not available(), reason="numba is not installed")
 
@@ -211,3 +223,84 @@ def test_neighbourhoods_free_only_serving_sites_and_reach_their_row_target() -> 
             assert picker.rows_of(picked).sum() >= min(target, core.cover.shape[0])
             # Minimal in the order taken: without the last site the target is missed.
             assert picker.rows_of(picked[:-1]).sum() < target
+
+
+@pytest.mark.parametrize(("scatter_every", "regions"), [(2, 3), (3, 4), (1, 0), (0, 6)])
+def test_scatter_every_sets_the_mix_of_neighbourhoods(monkeypatch, scatter_every,
+                                                      regions) -> None:
+    # lns.scatter_every reaches the picker: of 6 steps, those that are not
+    # every scatter_every-th are regions (0: all of them).
+    costs, rows = random_cover(7, 20, 15, 0.2)
+    _, model, core = set_cover(costs, rows)
+    chosen, tokens, _ = construct(core)
+    values = core.values_from_choice(choice_index(chosen), tokens, model.linear.num_cols)
+    calls: list[int] = []
+    region = lns_module.Neighbourhoods._region
+
+    def counting(self, active, target_rows):
+        calls.append(self.count)
+        return region(self, active, target_rows)
+
+    monkeypatch.setattr(lns_module.Neighbourhoods, "_region", counting)
+    large_neighbourhood_search(core, model.linear, values, np.zeros(core.x_site.size),
+                               BackendParams(workers=1),
+                               settings=LnsSettings(max_steps=6, scatter_every=scatter_every))
+    assert len(calls) == regions
+
+
+def _tiny_core():
+    data = read_scenario(TINY)
+    model = build_model(data, compute_coverage(data))
+    return core_structure(model, data)
+
+
+def test_the_price_cap_settings_bound_the_sharing_price() -> None:
+    # The tiny scenario's sharing row binds: at multipliers from 200 steps of
+    # ascent the best price is about 80. A cap below it (factor 0, offset 5)
+    # stops the price at 5 and the bound falls; factor and offset 0 leave the
+    # row unpriced. Every bound stays below the optimum.
+    core = _tiny_core()
+    u = subgradient(core, TINY_OPTIMUM, iterations=200).u
+    free = evaluate_relaxation(core, u)
+    assert free.lam > 50.0
+    capped = evaluate_relaxation(core, u, settings=SubgradientSettings(
+        price_cap_factor=0.0, price_cap_offset=5.0))
+    unpriced = evaluate_relaxation(core, u, settings=SubgradientSettings(
+        price_cap_factor=0.0, price_cap_offset=0.0))
+    assert capped.lam == 5.0 and unpriced.lam == 0.0
+    assert unpriced.bound < capped.bound < free.bound <= TINY_OPTIMUM
+
+
+def test_the_step_floor_moves_multipliers_from_a_plan_at_the_bound() -> None:
+    # Aimed at the starting bound itself, the step is the floor alone:
+    # 0 leaves the multipliers (and the bound) where they start.
+    core = _tiny_core()
+    start = evaluate_relaxation(core, initial_multipliers(core))
+    runs = {gap: subgradient(core, start.bound, iterations=50,
+                             settings=SubgradientSettings(min_step_gap=gap))
+            for gap in (0.0, SubgradientSettings().min_step_gap, 1e-2)}
+    assert runs[0.0].bound == start.bound and np.array_equal(runs[0.0].u, start.u)
+    moved = [np.abs(runs[gap].u - start.u).sum() for gap in (1e-6, 1e-2)]
+    assert 0 < moved[0] < moved[1]
+    assert start.bound < runs[1e-6].bound < runs[1e-2].bound <= TINY_OPTIMUM
+
+
+def test_lns_steps_ask_for_their_threads(monkeypatch) -> None:
+    # The search hands a thread back when the LP beside it ends: each step
+    # asks `workers` for its threads instead of using those it started with.
+    costs, rows = random_cover(7, 20, 15, 0.2)
+    _, model, core = set_cover(costs, rows)
+    chosen, tokens, _ = construct(core)
+    values = core.values_from_choice(choice_index(chosen), tokens, model.linear.num_cols)
+    threads: list[int] = []
+
+    def recording(sub, params, hint=None):
+        threads.append(params.workers)
+        return solve_highs(sub, params, hint)
+
+    monkeypatch.setattr(lns_module, "solve_highs", recording)
+    supply = iter([1, 1, 2, 2, 2])
+    large_neighbourhood_search(core, model.linear, values, np.zeros(core.x_site.size),
+                               BackendParams(workers=1), settings=LnsSettings(max_steps=5),
+                               workers=lambda: next(supply))
+    assert threads == [1, 1, 2, 2, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from processes import alive, btsopt_leftovers, child_env, wait_until
 
 from btsopt import SolveParams, solve
 from btsopt.solvers.base import BackendParams
+from btsopt.solvers.core import lp as lp_module
 from btsopt.solvers.core.lagrangian import evaluate_relaxation, subgradient
 from btsopt.solvers.core.lp import (
     BackgroundLp,
@@ -21,9 +23,10 @@ from btsopt.solvers.core.lp import (
     relaxation_neighbourhood,
     solve_lp,
 )
-from btsopt.solvers.core.settings import BackgroundLpSettings
+from btsopt.solvers.core.settings import BackgroundLpSettings, CoreSettings, LpSettings
+from btsopt.solvers.core.state import Incumbent, SearchState
 from btsopt.solvers.core.structure import implying_rows
-from btsopt.solvers.highs import solve_lp_relaxation
+from btsopt.solvers.highs import solve_highs, solve_lp_relaxation
 
 from .generated import generated_province
 
@@ -188,3 +191,100 @@ def test_background_lp_leaves_no_process_and_no_folder(tmp_path, end) -> None:
     assert wait_until(lambda: not alive(int(pid)), 10)
     assert not Path(folder).exists()
     assert btsopt_leftovers(tmp_path) == []
+
+
+def test_rens_fixes_the_lp_values_within_its_integral_tolerance(consolidation, monkeypatch) -> None:
+    # lp.integral_tolerance: the LP values within it of a whole number are
+    # fixed; HiGHS sees exactly the other integer columns (and the continuous ones).
+    _, model, core, optimum = consolidation
+    linear = model.linear
+    guide = solve_lp(core, model, BackendParams(workers=1), time_limit=60)
+    seen: list[int] = []
+
+    def counting(sub, params, hint=None):
+        seen.append(sub.num_cols)
+        return solve_highs(sub, params, hint)
+
+    monkeypatch.setattr(lp_module, "solve_highs", counting)
+    distance = np.abs(guide.values - np.round(guide.values))
+    for tolerance in (0.0, LpSettings().integral_tolerance, 0.3):
+        seen.clear()
+        plan = relaxation_neighbourhood(linear, guide.values, BackendParams(workers=1), 30,
+                                        tolerance=tolerance)
+        free = int((~linear.integer | (distance > tolerance)).sum())
+        assert seen == ([free] if free else [])
+        if plan is not None:
+            assert linear.max_violation(plan) <= 1e-7 and linear.value(plan) >= optimum - 1e-6
+    assert relaxation_neighbourhood(linear, guide.values, BackendParams(workers=1), 30,
+                                    tolerance=0.0) is not None
+
+
+def _country_state(consolidation, settings: CoreSettings, background: BackgroundLp,
+                   progress) -> SearchState:
+    """The search's state at country scale with the LP beside it, as solve_core makes it."""
+    data, model, core, _ = consolidation
+    params = BackendParams(workers=1, progress=progress)  # 2 workers, one held by the LP
+    return SearchState(model=model, data=data, core=core, params=params, settings=settings,
+                       start=time.perf_counter(), time_limit=600.0, country=True, integral=False,
+                       incumbent=Incumbent(model.linear, params), background=background,
+                       lp_workers=1)
+
+
+class _Events:
+    stop_requested = False
+
+    def __init__(self) -> None:
+        self.phases: list[str] = []
+
+    def update(self, phase, objective=None, bound=None, values=None) -> None:
+        self.phases.append(phase)
+
+
+@pytest.mark.parametrize("stall_chunks", [2, 0])
+def test_stalled_pdlp_is_ended_and_its_thread_given_back(consolidation, stall_chunks) -> None:
+    # With an infinite stall tolerance no chunk after the first raises the
+    # bound enough: the process ends after `stall_chunks` more chunks (0:
+    # never) and its thread goes back to the search. Chunks of 20 iterations
+    # at a tolerance PDLP does not reach in them: only the stall ends it.
+    _, model, core, optimum = consolidation
+    settings = CoreSettings().with_values({
+        "background_lp.chunk_iterations": 20, "background_lp.chunk_growth": 1.0,
+        "background_lp.first_order_tolerance": 1e-12,
+        "background_lp.stall_chunks": stall_chunks, "background_lp.stall_tolerance": math.inf})
+    events = _Events()
+    with BackgroundLp(model.linear, time_limit=600, seed=0,
+                      settings=settings.background_lp) as background:
+        state = _country_state(consolidation, settings, background, events)
+        # The clock only guards against a hang; the chunks' numbers decide
+        # (chunks that end between two polls are not seen, but counted).
+        assert wait_until(lambda: state.poll_background() is not None and (
+            state.lp_finished is not None if stall_chunks else state.lp_last_chunk >= 6), 120)
+        if stall_chunks:
+            assert "lp-stalled" in events.phases and "lp" not in events.phases
+            assert state.lp_finished is not None and not state.lp_optimal
+            assert state.lp_stalled_chunks >= stall_chunks and state.lp_last_chunk >= 3
+            assert background.closed and not background.running
+            assert wait_until(lambda: not alive(background.pid), 10)
+            assert (state.params.workers, state.lp_workers) == (2, 0)
+            chunks = state.lp_chunks
+            state.poll_background()  # ended: nothing more comes in, workers stay
+            assert state.lp_chunks == chunks and state.params.workers == 2
+        else:
+            assert state.lp_finished is None and background.running
+            assert (state.params.workers, state.lp_workers) == (1, 1)
+    assert state.bound_source == "pdlp" and state.bound <= optimum + 1e-6
+
+
+def test_a_finished_lp_gives_its_thread_back(consolidation) -> None:
+    _, model, _, optimum = consolidation
+    settings = CoreSettings().with_values({"background_lp.chunk_iterations": 500,
+                                           "background_lp.chunk_growth": 2.0})
+    events = _Events()
+    with BackgroundLp(model.linear, time_limit=600, seed=0,
+                      settings=settings.background_lp) as background:
+        state = _country_state(consolidation, settings, background, events)
+        assert wait_until(lambda: state.poll_background() is not None
+                          and state.lp_finished is not None, 120)
+    assert events.phases[-1] in ("lp", "lp-stopped", "lp-stalled")
+    assert (state.params.workers, state.lp_workers) == (2, 0)
+    assert state.bound <= optimum + 1e-6

@@ -13,6 +13,9 @@ from btsopt.model import build_model
 from btsopt.radio import compute_coverage
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core import CoreSettings, MaxIterations, solve_core
+from btsopt.solvers.core import phases as phases_module
+from btsopt.solvers.core import regions as regions_module
+from btsopt.solvers.core.lp import relaxation_neighbourhood
 from btsopt.solvers.core.search import strategy
 from btsopt.solvers.core.settings import COMPONENTS
 from btsopt.solvers.core.state import CorePlan, Incumbent, SearchState
@@ -193,3 +196,22 @@ def test_the_operator_limit_hands_the_model_to_highs() -> None:
     settings = CoreSettings().with_values({"scale.max_operators": 1})
     result = solve(data, SolveParams(gap=0.0, time_limit=60, core=settings))
     assert result.status == "optimal" and result.objective == pytest.approx(TINY_OPTIMUM, abs=1e-3)
+
+
+@pytest.mark.parametrize("country", [False, True], ids=["province", "country"])
+def test_the_integral_tolerance_reaches_every_rens(monkeypatch, country: bool) -> None:
+    # lp.integral_tolerance is handed to RENS on the LP (province scale) and
+    # to the regional LPs' plans (country scale).
+    seen: list[float] = []
+
+    def recording(*args, tolerance: float = -1.0, **kwargs):
+        seen.append(tolerance)
+        return relaxation_neighbourhood(*args, tolerance=tolerance, **kwargs)
+
+    monkeypatch.setattr(regions_module if country else phases_module,
+                        "relaxation_neighbourhood", recording)
+    values = {"lp.integral_tolerance": 0.25, **(COUNTRY if country else {})}
+    result = solve(read_scenario(TINY), SolveParams(
+        gap=0.0, time_limit=120, workers=1, core=CoreSettings().with_values(values)))
+    assert seen and set(seen) == {0.25}
+    assert result.objective == pytest.approx(TINY_OPTIMUM, abs=1e-3)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import TINY
 
-from btsopt import solve
+from btsopt import evaluate, solve
 from btsopt.data import LOCK_IN, LOCK_OUT
 from btsopt.plan import Plan
 from btsopt.radio import compute_coverage
@@ -111,3 +111,66 @@ def test_what_cannot_be_mended_is_said(tiny) -> None:
     data = replace(data, targets=replace(data.targets, budget=1000.0))
     repair = repair_plan(data, _plan(), coverage)
     assert any("exceeds the budget" in line for line in repair.remaining)
+
+
+# --------------------------------------------------------------------------- carriers ([demand])
+# The capacitated tiny scenario of tests/test_solve_capacity.py: D = 25 Mb/s per
+# hamlet and operator, c = 48 Mb/s per carrier, max_carriers 3, one carrier
+# today. Its optimum (6327.3512): alpha on E1, E2 (1 carrier each) and C2 (2),
+# beta on E2 (2 carriers: H2 + H3 = 50 > 48).
+
+OPTIMUM_CARRIERS = [[1, 0], [1, 2], [0, 0], [2, 0]]
+
+
+@pytest.fixture(scope="module")
+def capacitated(tmp_path_factory):
+    from conftest import tiny_with_demand
+
+    path = tiny_with_demand(tmp_path_factory.mktemp("cap") / "s", "busy_hour_mbps = 0.5",
+                            subscriptions=["100"] * 5)
+    data = read_scenario(path)
+    return data, compute_coverage(data)
+
+
+def _optimum(data) -> Plan:
+    return Plan(np.array(OPTIMUM_CARRIERS) > 0, np.array(OPTIMUM_CARRIERS))
+
+
+def test_carriers_of_an_admissible_start_are_kept(capacitated) -> None:
+    data, coverage = capacitated
+    repair = repair_plan(data, _optimum(data), coverage)
+    assert repair.plan == _optimum(data) and repair.plan.carriers.tolist() == OPTIMUM_CARRIERS
+    assert repair.changes == () and repair.remaining == ()
+
+
+def test_missing_carriers_are_added_where_the_demand_does_not_fit(capacitated) -> None:
+    # The optimum's tenancies with no carriers column: one carrier each (today's
+    # or 1), so beta on E2 (50 Mb/s) and alpha on C2 (50) are 2 Mb/s short.
+    data, coverage = capacitated
+    repair = repair_plan(data, Plan(_optimum(data).tenancies), coverage)
+    assert repair.lines(data) == [
+        "added carriers where the demand did not fit: 2 (E2:beta, C2:alpha)"]
+    assert repair.plan.carriers.tolist() == OPTIMUM_CARRIERS
+    assert repair.remaining == ()
+    assert evaluate(data, repair.plan).system_cost == pytest.approx(6327.3512, abs=1e-3)
+
+
+def test_carriers_above_max_carriers_are_clipped(capacitated) -> None:
+    data, coverage = capacitated
+    carriers = np.array(OPTIMUM_CARRIERS)
+    carriers[E1, ALPHA] = 5
+    repair = repair_plan(data, Plan(carriers > 0, carriers), coverage)
+    assert repair.lines(data) == ["clipped carriers to max_carriers: 1 (E1:alpha)"]
+    assert repair.plan.carriers[E1, ALPHA] == 3 and repair.remaining == ()
+
+
+def test_tenancies_added_by_the_repair_get_carriers_for_their_demand(capacitated) -> None:
+    # Only the kept tenancies: coverage adds alpha on C2 (H4 + H5 = 50 Mb/s),
+    # which then needs a second carrier, as does beta on E2.
+    data, coverage = capacitated
+    repair = repair_plan(data, Plan(data.tenancies.copy()), coverage)
+    assert repair.remaining == ()
+    assert evaluate(data, repair.plan).admissible
+    assert repair.plan.carriers[E2, BETA] == 2
+    assert any(line.startswith("added carriers where the demand did not fit")
+               for line in repair.lines(data))

@@ -44,6 +44,27 @@ def test_changed_values_round_trip_exactly(rows_share, steps, grow, enabled) -> 
     assert CoreSettings.from_toml(changed.to_toml()) == changed
 
 
+NEW_KEYS = {"subgradient.price_cap_factor": 0.0, "subgradient.price_cap_offset": 2.5,
+            "subgradient.min_step_gap": 1e-3, "lp.integral_tolerance": 0.01,
+            "background_lp.stall_chunks": 0, "background_lp.stall_tolerance": 1e-4,
+            "lns.scatter_every": 0}
+
+
+def test_the_last_constants_are_printed_and_round_trip() -> None:
+    # The Lagrangian's price cap and step floor, RENS's integral tolerance,
+    # the background LP's stall rule and the LNS's mix of neighbourhoods:
+    # printed with a reason, read back exactly.
+    text = defaults_toml()
+    described = {key: default for key, default, _ in describe()}
+    for key in NEW_KEYS:
+        table, name = key.split(".")
+        assert f"\n{name} = " in text.split(f"[{table}]")[1].split("\n[")[0]
+        assert described[key] == getattr(getattr(CoreSettings(), table), name)
+    changed = CoreSettings().with_values(NEW_KEYS)
+    assert CoreSettings.from_toml(changed.to_toml()) == changed
+    assert changed.to_dict()["background_lp"]["stall_chunks"] == 0
+
+
 def test_a_file_changes_only_its_keys(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text("[lns]\nenabled = false\n\n[time]\nlp = 0.5\n")
@@ -65,6 +86,10 @@ def test_a_file_changes_only_its_keys(tmp_path: Path) -> None:
     ("[time]\nlp = \"half\"\n", "time.lp", "expected float"),
     ("[time]\nlp = nan\n", "time.lp", "expected float"),
     ("lns = 3\n", "lns", "must be a table"),
+    ("[lp]\nintegral_tolerance = 0.6\n", "lp.integral_tolerance", "out of range"),
+    ("[background_lp]\nstall_chunks = -1\n", "background_lp.stall_chunks", "out of range"),
+    ("[subgradient]\nprice_cap_factor = -1.0\n", "subgradient.price_cap_factor",
+     "out of range"),
 ])
 def test_bad_settings_name_the_key_and_the_file(tmp_path: Path, text, key, words) -> None:
     path = tmp_path / "bad.toml"

@@ -62,7 +62,8 @@ class Components:
         return len(self.columns)
 
 
-def worth_decomposing(components: Components | None, max_share: float = 0.75) -> bool:
+def worth_decomposing(components: Components | None,
+                      max_share: float = DecompositionSettings().max_component_share) -> bool:
     """Two or more components, none holding more than ``max_share`` of the
     columns (a single giant component is the whole problem again)."""
     if components is None or components.count < 2:

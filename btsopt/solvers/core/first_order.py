@@ -27,6 +27,7 @@ from ortools.pdlp import solve_log_pb2, solvers_pb2
 from ortools.pdlp.python import pdlp
 
 from btsopt.model.linear import LinearModel
+from btsopt.solvers.core.settings import BackgroundLpSettings
 
 OPTIMAL = solve_log_pb2.TERMINATION_REASON_OPTIMAL
 """PDLP's termination reason when the relative tolerances hold."""
@@ -73,7 +74,8 @@ def quadratic_program(linear: LinearModel) -> pdlp.QuadraticProgram:
 
 
 def pdlp_chunks(linear: LinearModel, *, chunk_iterations: int, chunk_growth: float = 1.0,
-                tolerance: float = 1e-6, time_limit: float = np.inf,
+                tolerance: float = BackgroundLpSettings().first_order_tolerance,
+                time_limit: float = np.inf,
                 max_chunks: int | None = None) -> Iterator[LpChunk]:
     """PDLP on the LP relaxation of ``linear``, one chunk of iterations at a
     time (one thread), each warm-started from the last.

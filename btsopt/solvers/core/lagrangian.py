@@ -94,26 +94,30 @@ def _sharing_activity(core: CoreStructure, state: LagrangianState) -> float:
                  + core.token_coef @ state.token_counts)
 
 
-def _lambda_cap(core: CoreStructure) -> float:
-    """A price per unit of sharing above which nothing changes any more."""
+def _lambda_cap(core: CoreStructure, factor: float, offset: float) -> float:
+    """A price per unit of sharing above which nothing changes any more: the
+    estimate below times ``factor``, plus ``offset``."""
     if not core.q:
         return 0.0
     prices = [0.0]
     if core.token_cost.size:
+        # 1e-9: a division guard for tokens without a coefficient, not a knob.
         prices.append(float(np.max(core.token_cost / np.maximum(core.token_coef, 1e-9))))
     finite = core.pair_cost[core.x_col >= 0]
-    prices.append(float(core.site_cost.max(initial=0) + finite.max(initial=0) * 2) / 1.0)
-    return max(prices) * 1.5 + 1.0
+    # A shared site holds at least two pairs: its cost and two of the dearest.
+    prices.append(float(core.site_cost.max(initial=0) + finite.max(initial=0) * 2))
+    return max(prices) * factor + offset
 
 
 def evaluate_relaxation(core: CoreStructure, u: np.ndarray, lam: float | None = None,
-                        bisections: int = SubgradientSettings().price_bisections
-                        ) -> LagrangianState:
+                        settings: SubgradientSettings | None = None) -> LagrangianState:
     """L(u, lambda) and its minimisers; ``lam=None`` maximises over lambda.
 
     L is concave and piecewise linear in lambda, its slope the sharing row's
-    activity, so the best lambda is found by (at most ``bisections`` steps of)
-    bisection on that slope.
+    activity, so the best lambda is found by (at most
+    ``settings.price_bisections`` steps of) bisection on that slope, between
+    0 and a cap (``settings.price_cap_factor`` and ``price_cap_offset``;
+    default :class:`.settings.SubgradientSettings`).
     """
     base = _site_base(core, u)
     shift = _sharing_shift(core) if core.q else None
@@ -121,11 +125,12 @@ def evaluate_relaxation(core: CoreStructure, u: np.ndarray, lam: float | None = 
         return _at_lambda(core, u, base, shift, 0.0)
     if lam is not None:
         return _at_lambda(core, u, base, shift, lam)
-    lo, hi = 0.0, _lambda_cap(core)
+    settings = settings if settings is not None else SubgradientSettings()
+    lo, hi = 0.0, _lambda_cap(core, settings.price_cap_factor, settings.price_cap_offset)
     best = _at_lambda(core, u, base, shift, lo)
     if _sharing_activity(core, best) >= 0:
         return best
-    for _ in range(bisections):
+    for _ in range(settings.price_bisections):
         mid = 0.5 * (lo + hi)
         state = _at_lambda(core, u, base, shift, mid)
         if state.bound > best.bound:
@@ -135,7 +140,7 @@ def evaluate_relaxation(core: CoreStructure, u: np.ndarray, lam: float | None = 
         else:
             hi = mid
         if hi - lo <= 1e-9 * max(1.0, hi):
-            break
+            break  # the bracket is at float resolution: not a knob (bisections is)
     for lam_end in (lo, hi):
         state = _at_lambda(core, u, base, shift, lam_end)
         if state.bound > best.bound:
@@ -172,7 +177,7 @@ def subgradient(
     settings = settings if settings is not None else SubgradientSettings()
     iterations = settings.iterations if iterations is None else iterations
     state = start if start is not None else evaluate_relaxation(
-        core, initial_multipliers(core), bisections=settings.price_bisections)
+        core, initial_multipliers(core), settings=settings)
     best = state
     theta, stall = settings.initial_step, 0
     u = state.u.copy()
@@ -192,12 +197,15 @@ def subgradient(
         norm = float(g_u @ g_u)
         if norm <= 1e-12:
             break  # the relaxed solution covers every row exactly: no better bound
+        # (+1: an aim above a bound of 0, used only while there is no plan at
+        # all (the greedy's comes first): not a knob.)
         target = upper_bound if np.isfinite(upper_bound) else (
             best.bound + abs(best.bound) * settings.target_margin + 1)
-        step = theta * max(target - state.bound, 1e-6 * max(1.0, abs(target))) / norm
+        step = theta * max(target - state.bound,
+                           settings.min_step_gap * max(1.0, abs(target))) / norm
         u = np.maximum(0.0, u + step * g_u)
-        state = evaluate_relaxation(core, u, bisections=settings.price_bisections)
-        if state.bound > best.bound + 1e-9 * max(1.0, abs(best.bound)):
+        state = evaluate_relaxation(core, u, settings=settings)
+        if state.bound > best.bound + 1e-9 * max(1.0, abs(best.bound)):  # float guard
             best, stall = state, 0
             if on_state is not None:
                 on_state(state)

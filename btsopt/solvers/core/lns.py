@@ -11,7 +11,7 @@ time limit by default; with ``LnsSettings.fast_nodes`` and ``step_max_nodes``
 it is counted in branch-and-bound nodes, and a run bounded by ``max_steps``
 then gives the same plan on any machine.
 
-Two kinds of neighbourhood alternate:
+Two kinds of neighbourhood alternate (``LnsSettings.scatter_every``):
 
 * *region*: an incumbent site picked at random, then the incumbent sites
   that share rows with the chosen ones, breadth first: a compact area on a
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -53,9 +54,12 @@ class LnsOutcome:
 
 
 class Neighbourhoods:
-    """Picks the sites to free, reproducibly from a seed."""
+    """Picks the sites to free, reproducibly from a seed: every
+    ``scatter_every``-th neighbourhood scattered, the others regions (0: only
+    regions)."""
 
-    def __init__(self, core: CoreStructure, seed: int) -> None:
+    def __init__(self, core: CoreStructure, seed: int,
+                 scatter_every: int = LnsSettings().scatter_every) -> None:
         coo = core.cover.tocoo()
         site_rows = sparse.csr_matrix(
             (np.ones(coo.nnz), (core.x_site[coo.col], coo.row)),
@@ -66,6 +70,7 @@ class Neighbourhoods:
         self.site_rows = site_rows
         self.serves = np.diff(site_rows.indptr) > 0
         self.rng = np.random.default_rng(seed)
+        self.scatter_every = scatter_every
         self.count = 0
 
     def rows_of(self, sites: np.ndarray) -> np.ndarray:
@@ -86,7 +91,7 @@ class Neighbourhoods:
         incumbent = np.flatnonzero(serving)
         if incumbent.size == 0:
             return incumbent
-        if self.count % 2:
+        if not self.scatter_every or self.count % self.scatter_every:
             order = self._region(serving, target_rows)
         else:
             order = self.rng.permutation(incumbent)
@@ -156,6 +161,7 @@ def large_neighbourhood_search(
     on_step=None,
     guide: np.ndarray | None = None,
     site_region: np.ndarray | None = None,
+    workers: Callable[[], int] | None = None,
 ) -> LnsOutcome:
     """Improve the plan ``values`` of ``model`` until ``stop`` says so.
 
@@ -187,11 +193,14 @@ def large_neighbourhood_search(
         then walk through the regions, each freeing the region's sites where
         the LP and the plan disagree or the LP is fractional (Danna, Rothberg
         and Le Pape's RINS, one region at a time).
+    workers
+        Asked before each step for its threads (``None``: ``params.workers``):
+        the search gets a thread back when the LP beside it ends.
     """
     settings = settings if settings is not None else LnsSettings()
     cost = model.value(values)
     owner = site_columns(core, model.num_cols)
-    picker = Neighbourhoods(core, params.seed)
+    picker = Neighbourhoods(core, params.seed, settings.scatter_every)
     num_rows = core.cover.shape[0]
     stop = stop if stop is not None else Never()
     target = max(settings.min_rows, int(settings.rows_share * num_rows))
@@ -215,7 +224,8 @@ def large_neighbourhood_search(
         nonlocal values, cost, steps, improvements
         free = np.where(owner >= 0, free_sites[np.maximum(owner, 0)], True)
         step_params = replace(params, time_limit=limit, gap=0.0, extra=extra, progress=None,
-                              seed=params.seed + steps)
+                              seed=params.seed + steps,
+                              workers=params.workers if workers is None else workers())
         outcome, trial, spent, size = _reoptimise(model, values, cost, free, step_params)
         steps += 1
         if trial is not None:

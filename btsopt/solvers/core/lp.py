@@ -44,7 +44,11 @@ from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core import lp_worker
 from btsopt.solvers.core.first_order import LpChunk
 from btsopt.solvers.core.lagrangian import LagrangianState, evaluate_relaxation
-from btsopt.solvers.core.settings import BackgroundLpSettings
+from btsopt.solvers.core.settings import (
+    BackgroundLpSettings,
+    LpSettings,
+    SubgradientSettings,
+)
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import LpRelaxation, solve_highs, solve_lp_relaxation
 
@@ -78,36 +82,42 @@ def lp_multipliers(core: CoreStructure, model: SitingModel, duals: np.ndarray) -
 
 
 def solve_lp(core: CoreStructure, model: SitingModel, params: BackendParams,
-             time_limit: float) -> LpGuide | None:
+             time_limit: float, subgradient: SubgradientSettings | None = None
+             ) -> LpGuide | None:
     """Solve the LP relaxation of ``model`` within ``time_limit`` seconds;
-    ``None`` when HiGHS gives no duals."""
+    ``None`` when HiGHS gives no duals. The Lagrangian at its duals searches
+    the sharing price as ``subgradient`` says."""
     relaxation = solve_lp_relaxation(
         model.linear, replace(params, time_limit=time_limit, progress=None, log=False)
     )
     if relaxation is None:
         return None
-    state = evaluate_relaxation(core, lp_multipliers(core, model, relaxation.row_duals))
+    state = evaluate_relaxation(core, lp_multipliers(core, model, relaxation.row_duals),
+                                settings=subgradient)
     return LpGuide(state=state, values=relaxation.col_values, optimal=relaxation.optimal)
 
 
 def relaxation_neighbourhood(linear: LinearModel, lp_values: np.ndarray, params: BackendParams,
-                             time_limit: float, incumbent: np.ndarray | None = None
+                             time_limit: float, incumbent: np.ndarray | None = None,
+                             tolerance: float = LpSettings().integral_tolerance
                              ) -> np.ndarray | None:
     """A plan from the LP solution: the integer columns the LP sets integrally
-    are fixed (where an incumbent is given, only those on which it agrees,
-    so that it stays feasible and starts the search); HiGHS solves the rest.
+    (within ``tolerance`` of a whole number) are fixed (where an incumbent is
+    given, only those on which it agrees, so that it stays feasible and
+    starts the search); HiGHS solves the rest.
 
     Returns the plan's column vector, or ``None`` when the neighbourhood
     holds no plan found in time.
     """
     rounded = np.round(lp_values)
-    fixed = linear.integer & (np.abs(lp_values - rounded) <= 1e-6)
+    fixed = linear.integer & (np.abs(lp_values - rounded) <= tolerance)
     start = None
     if incumbent is not None:
-        fixed &= np.abs(incumbent - rounded) < 0.5
+        fixed &= np.abs(incumbent - rounded) < 0.5  # the incumbent's columns are whole
         start = incumbent
     values = np.where(fixed, rounded, 0.0 if start is None else start)
     sub, columns = restrict_to(linear, ~fixed, values)
+    # 1e-7: HiGHS's primal feasibility tolerance (its plans must pass): not a knob.
     if sub.num_cols == 0:
         return values if linear.max_violation(values) <= 1e-7 else None
     outcome = solve_highs(sub, replace(params, time_limit=time_limit, progress=None, log=False),
@@ -208,6 +218,12 @@ class BackgroundLp:
             return None
         self._chunk_stamp = stamp
         return chunk
+
+    @property
+    def closed(self) -> bool:
+        """Whether the process was ended (by :meth:`close`, or by :meth:`poll`
+        once it had finished or died)."""
+        return self._done
 
     @property
     def running(self) -> bool:

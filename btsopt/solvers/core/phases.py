@@ -96,7 +96,7 @@ class LpMultipliers:
         if stop(state.incumbent.cost, state.bound):
             return
         guide = solve_lp(state.core, state.model, state.params,
-                         state.settings.time.lp * stop.remaining())
+                         state.settings.time.lp * stop.remaining(), state.settings.subgradient)
         if guide is None:
             return
         state.lp = guide
@@ -121,7 +121,8 @@ class LpRounding:
         incumbent = state.incumbent.plan
         found = relaxation_neighbourhood(
             state.linear, state.lp.values, state.params, state.settings.time.rounding * remaining,
-            None if incumbent is None else incumbent.values)
+            None if incumbent is None else incumbent.values,
+            tolerance=state.settings.lp.integral_tolerance)
         if found is not None:
             state.offer(CorePlan.from_values(state.linear, found))
 
@@ -233,7 +234,9 @@ class RegionalLps:
             outcome = regions.multipliers(
                 relaxation, pairs, state.params,
                 time.perf_counter() + state.settings.time.regional_lp * stop.remaining(),
-                plans=True, rounding_seconds=settings.rounding_seconds)
+                plans=True, rounding_seconds=settings.rounding_seconds,
+                integral_tolerance=state.settings.lp.integral_tolerance,
+                subgradient=state.settings.subgradient)
             seeded = outcome.state
             state.params.report("regions", bound=max(seeded.bound, relaxation.bound))
             if outcome.plan_pairs is not None:
@@ -414,6 +417,7 @@ class LargeNeighbourhoods:
             on_step=lambda _: state.poll_background(),
             guide=None if guide is None else guide[0],
             site_region=None if guide is None else guide[1],
+            workers=lambda: state.params.workers,
         )
 
 

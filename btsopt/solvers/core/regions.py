@@ -39,7 +39,7 @@ from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.lagrangian import LagrangianState, evaluate_relaxation
 from btsopt.solvers.core.lns import site_columns
 from btsopt.solvers.core.lp import relaxation_neighbourhood
-from btsopt.solvers.core.settings import RegionsSettings
+from btsopt.solvers.core.settings import LpSettings, RegionsSettings, SubgradientSettings
 from btsopt.solvers.core.structure import CoreStructure
 from btsopt.solvers.highs import solve_lp_relaxation
 
@@ -181,12 +181,15 @@ class RegionalLp:
 
     def multipliers(self, start: LagrangianState, core_pairs: np.ndarray, params: BackendParams,
                     deadline: float, plans: bool = False,
-                    rounding_seconds: float = RegionsSettings().rounding_seconds
-                    ) -> RegionalOutcome:
+                    rounding_seconds: float = RegionsSettings().rounding_seconds,
+                    integral_tolerance: float = LpSettings().integral_tolerance,
+                    subgradient: SubgradientSettings | None = None) -> RegionalOutcome:
         """Solve the region LPs over the ``core_pairs`` (a mask of x columns)
         until ``deadline`` (``start``'s multipliers stay where a region was not
         solved); with ``plans``, each region's LP is rounded to a plan of its
-        own within ``rounding_seconds``."""
+        own within ``rounding_seconds`` (RENS, LP values within
+        ``integral_tolerance`` of a whole number fixed). The Lagrangian at the
+        regions' multipliers searches the sharing price as ``subgradient`` says."""
         core, linear = self.core, self.model.linear
         num_rows = core.cover.shape[0]
         u = start.u.copy()
@@ -254,11 +257,13 @@ class RegionalLp:
                 # region's, so the union of the plans covers every row.
                 remaining = deadline - time.perf_counter()
                 plan = relaxation_neighbourhood(sub, relaxation.col_values, replace(
-                    params, workers=1), max(min(remaining, rounding_seconds), 0.01))
+                    params, workers=1), max(min(remaining, rounding_seconds), 0.01),
+                    tolerance=integral_tolerance)
                 if plan is not None:
                     is_x = cols < num_x
                     union[cols[is_x & (plan > 0.5)]] = True
-        return RegionalOutcome(state=evaluate_relaxation(core, u), lp_values=values,
+        return RegionalOutcome(state=evaluate_relaxation(core, u, settings=subgradient),
+                               lp_values=values,
                                solved=solved, plan_pairs=union if plans else None)
 
     def _columns(self, in_region: np.ndarray, core_pairs: np.ndarray) -> np.ndarray:

@@ -24,6 +24,8 @@ says whether it applies to the state as the earlier ones left it:
    sharing row, the whole LP is solved beside all that in a process of its
    own (:class:`.lp.BackgroundLp`, PDLP in chunks by default): the
    Lagrangian at the duals of every chunk is a bound as soon as it comes in.
+   Once its chunks stop raising that bound the process is ended, and once it
+   has ended its thread goes back to the search's HiGHS steps.
 """
 
 from __future__ import annotations
@@ -152,12 +154,14 @@ def solve_core(
         background = None
         if beside:
             background = stack.enter_context(BackgroundLp(model.linear, lp_limit, params.seed, lp))
-            # The LP holds one core: HiGHS's steps in the search take the other.
+            # The LP holds one core: HiGHS's steps in the search take the other
+            # (and get it back once the LP's process ends, see poll_background).
             params = replace(params, workers=params.workers - 1)
         state = SearchState(
             model=model, data=data, core=core, params=params, settings=settings, start=start,
             time_limit=params.time_limit, country=country, integral=_objective_is_integral(core),
-            incumbent=Incumbent(model.linear, params), background=background, hint=hint)
+            incumbent=Incumbent(model.linear, params), background=background, hint=hint,
+            lp_workers=1 if background is not None else 0)
         if hint is not None:
             state.incumbent.offer(CorePlan.from_values(model.linear, hint), report=False)
         criteria = Deadline(at=start + params.time_limit) | Interrupt(params.progress)

@@ -93,6 +93,15 @@ class SubgradientSettings(_Component):
         0.05, "without a plan, the step aims this far above the bound (a guess)", 0.0)
     price_bisections: int = setting(
         30, "bisections for the best sharing price per step (1e-9 of its range)", 1)
+    price_cap_factor: float = setting(
+        1.5, "the sharing price is searched up to this factor times the price above which "
+        "no site's or token's choice changes (an estimate: the factor is its margin); with "
+        "price_cap_offset 0, 0 leaves the sharing row unpriced (an ablation)", 0.0)
+    price_cap_offset: float = setting(
+        1.0, "plus this (cost units): the price's range stays positive when costs are 0", 0.0)
+    min_step_gap: float = setting(
+        1e-6, "the step aims at least this far (relative to the target) above the bound: "
+        "a plan at the bound still moves the multipliers", 0.0)
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,9 @@ class LpSettings(_Component):
     _name = "lp"
     enabled: bool = setting(True, "with a sharing row the subgradient stalls far below the LP bound")
     rounding: bool = setting(True, "RENS on the LP: a plan within 1% on the M family in a second")
+    integral_tolerance: float = setting(
+        1e-6, "an LP value within this of a whole number counts as integral: RENS fixes it "
+        "(here and in the regional LPs' plans) and solves the rest exactly", 0.0, 0.5)
 
 
 @dataclass(frozen=True)
@@ -157,6 +169,9 @@ class LnsSettings(_Component):
                                 1e-9, 1.0)
     min_rows: int = setting(10, "neighbourhoods never shrink below this many rows", 1)
     candidates_per_row: int = setting(8, "candidate pairs freed per re-covered row", 1)
+    scatter_every: int = setting(
+        2, "every this many neighbourhoods one is incumbent sites picked anywhere, the "
+        "others compact regions (2: they alternate; 1: only scattered; 0: only regions)", 0)
     step_time_limit: float = setting(6.0, "seconds per sub-MIP: steps that end in seconds", 1e-3)
     fast_share: float = setting(
         0.3, "a step proven within this share of its limit grows the next one (a clock rule; "
@@ -240,6 +255,14 @@ class BackgroundLpSettings(_Component):
     first_order_tolerance: float = setting(
         1e-6, "PDLP's relative optimality tolerance: the chunk where it holds is the last "
         "(PDLP's default)", 1e-12, 1.0)
+    stall_chunks: int = setting(
+        2, "the process ends after this many chunks in a row that raised its bound by no "
+        "more than stall_tolerance, and its core goes to the search (XL consolidation: "
+        "0.05% under the LP after the second chunk, and the chunks after it, longer each, "
+        "add 0.04% together until about 420 s); 0: it runs to its tolerance or the end", 0)
+    stall_tolerance: float = setting(
+        1e-3, "relative rise of the best chunk's bound below which a chunk counts as "
+        "stalled (a tenth of the 1% gaps at country scale)", 0.0)
     ends_ascent: bool = setting(
         True, "the ascent from the regional duals stops once a chunk's bound is above it "
         "(XL consolidation under load: 29.9 M after its 114 s, the first chunk 32.3 M): "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -146,8 +146,16 @@ class SearchState:
         PDLP chunks of the background LP taken so far, and the latest one's duals.
     lp_finished, lp_optimal
         Seconds into the search at which the background LP's process was
-        seen to end (``None``: not, or none started) and whether it ended
-        optimal.
+        seen to end or was stopped (``None``: not, or none started) and
+        whether it ended optimal.
+    lp_workers
+        Threads the background LP holds, taken from ``params.workers``; given
+        back to the search (``params.workers``) once its process has ended.
+    lp_best_chunk, lp_last_chunk, lp_stalled_chunks
+        The best bound of a PDLP chunk so far, the number of the latest chunk
+        taken, and the chunks in a row since one last raised that bound by
+        more than ``background_lp.stall_tolerance`` (chunks that came in
+        unseen between two polls count as not raising it).
     """
 
     model: SitingModel
@@ -177,6 +185,10 @@ class SearchState:
     lp_duals: np.ndarray | None = None
     lp_finished: float | None = None
     lp_optimal: bool = False
+    lp_workers: int = 0
+    lp_best_chunk: float = -math.inf
+    lp_last_chunk: int = 0
+    lp_stalled_chunks: int = 0
 
     @property
     def linear(self) -> LinearModel:
@@ -214,39 +226,73 @@ class SearchState:
     def relaxation(self) -> LagrangianState:
         """The best multipliers, or the starting ones when no phase gave any."""
         if self.lagrangian is None:
-            self.take_multipliers(evaluate_relaxation(self.core, initial_multipliers(self.core)),
+            self.take_multipliers(evaluate_relaxation(self.core, initial_multipliers(self.core),
+                                                      settings=self.settings.subgradient),
                                   "lagrangian")
         return self.lagrangian
 
     def poll_background(self) -> float:
         """Take the background LP's bounds (the Lagrangian at its duals): each
         PDLP chunk's as it comes in (source ``pdlp``), the finished LP's
-        (source ``lp``; :attr:`lp_finished` records when); returns the best
-        bound."""
-        if self.background is None:
+        (source ``lp``); stop its process once its chunks stall
+        (``background_lp.stall_chunks``). Once the process has ended, for
+        whatever reason, its threads go back to the search and the event says
+        how it ended (``lp``, ``lp-stopped``: out of time or not optimal,
+        ``lp-stalled``, ``lp-failed``: no outcome); :attr:`lp_finished`
+        records when. Returns the best bound."""
+        background = self.background
+        if background is None or self.lp_finished is not None:
             return self.bound
-        chunk = self.background.chunk()
+        chunk = background.chunk()
         if chunk is not None:
             self.lp_chunks += 1
-            self._take_lp_duals(chunk.row_duals, "pdlp")
+            self._count_stall(chunk.number, self._take_lp_duals(chunk.row_duals, "pdlp"))
             self.lp_duals = chunk.row_duals
-        outcome = self.background.poll()
+        outcome = background.poll()
+        stall_chunks = self.settings.background_lp.stall_chunks
         if outcome is not None:
-            self.lp_finished = self.elapsed()
             self.lp_optimal = outcome.optimal
             if self.lp_duals is None or not np.array_equal(outcome.row_duals, self.lp_duals):
                 self._take_lp_duals(outcome.row_duals, "lp")
-            # Progress events say when the LP ended, and how.
-            self.params.report("lp" if outcome.optimal else "lp-stopped", bound=self.bound)
+            self._lp_ended("lp" if outcome.optimal else "lp-stopped")
+        elif background.closed:
+            self._lp_ended("lp-failed")  # the process ended without duals
+        elif stall_chunks and self.lp_stalled_chunks >= stall_chunks:
+            background.close()
+            self._lp_ended("lp-stalled")
         return self.bound
 
-    def _take_lp_duals(self, row_duals: np.ndarray, source: str) -> None:
+    def _count_stall(self, number: int, bound: float) -> None:
+        """Count chunk ``number`` (its Lagrangian ``bound``) as raising the
+        best chunk's bound or not."""
+        best = self.lp_best_chunk
+        tolerance = self.settings.background_lp.stall_tolerance
+        if not math.isfinite(best) or bound > best + tolerance * max(1.0, abs(best)):
+            self.lp_stalled_chunks = 0
+        else:
+            self.lp_stalled_chunks += number - self.lp_last_chunk
+        self.lp_best_chunk = max(best, bound)
+        self.lp_last_chunk = number
+
+    def _lp_ended(self, event: str) -> None:
+        """The background LP's process has ended: its threads go back to the
+        search's later steps (the phases read ``params.workers``)."""
+        self.lp_finished = self.elapsed()
+        if self.lp_workers:
+            self.params = replace(self.params, workers=self.params.workers + self.lp_workers)
+            self.lp_workers = 0
+        # Progress events say when the LP ended, and how.
+        self.params.report(event, bound=self.bound)
+
+    def _take_lp_duals(self, row_duals: np.ndarray, source: str) -> float:
+        """Take the Lagrangian at the LP's ``row_duals``; returns its bound."""
         before = self.bound
-        self.take_multipliers(
-            evaluate_relaxation(self.core, lp_multipliers(self.core, self.model, row_duals)),
-            source)
+        relaxation = evaluate_relaxation(self.core, lp_multipliers(self.core, self.model, row_duals),
+                                         settings=self.settings.subgradient)
+        self.take_multipliers(relaxation, source)
         if self.bound > before:
             self.params.report(source, bound=self.bound)
+        return relaxation.bound
 
     def gap(self) -> float:
         """Relative gap between the incumbent and the bound."""

@@ -17,6 +17,7 @@ from scipy import sparse
 from btsopt.data import ProblemData
 from btsopt.model import SitingModel
 from btsopt.model.reduction import SHARE_NEW
+from btsopt.solvers.core.settings import ScaleSettings
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,8 +100,9 @@ class CoreStructure:
         return values
 
 
-def core_structure(model: SitingModel, data: ProblemData, max_overlaps: int = 20_000_000,
-                   max_operators: int = 8) -> CoreStructure | None:
+def core_structure(model: SitingModel, data: ProblemData,
+                   max_overlaps: int = ScaleSettings().max_row_overlaps,
+                   max_operators: int = ScaleSettings().max_operators) -> CoreStructure | None:
     """Extract the per-site structure, or ``None`` when the model is not of that form.
 
     The core needs plain cover rows (no partial or soft coverage, no
