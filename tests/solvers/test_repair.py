@@ -12,6 +12,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from conftest import TINY
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from btsopt import evaluate, solve
 from btsopt.data import LOCK_IN, LOCK_OUT
@@ -174,3 +176,25 @@ def test_tenancies_added_by_the_repair_get_carriers_for_their_demand(capacitated
     assert repair.plan.carriers[E2, BETA] == 2
     assert any(line.startswith("added carriers where the demand did not fit")
                for line in repair.lines(data))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_carrier_repair_fits_whenever_max_carriers_would(capacitated, draw_data) -> None:
+    # Any start plan and carriers, any busy-hour load: the repaired plan keeps
+    # the start's carriers (clipped to max_carriers) or adds to them, and its
+    # demand fits unless it does not fit even with every tenancy at max_carriers.
+    data, coverage = capacitated
+    draw = draw_data.draw
+    data = replace(data, demand=replace(data.demand, busy_hour_mbps=draw(
+        st.sampled_from([0.1, 0.5, 1.0, 1.4]))))
+    x = np.array(draw(st.lists(st.booleans(), min_size=8, max_size=8))).reshape(4, 2)
+    carriers = np.array(draw(st.lists(st.integers(1, 5), min_size=8, max_size=8))).reshape(4, 2)
+    repair = repair_plan(data, Plan(x, carriers), coverage)
+    plan, top = repair.plan, data.demand.max_carriers[None, :]
+    kept = plan.tenancies & x
+    assert np.all(plan.carriers[kept] >= np.minimum(carriers, top)[kept])
+    assert np.all(plan.carriers <= top)
+    fits = [v for v in evaluate(data, plan).violations if "Mb/s" in v]
+    at_most = Plan(plan.tenancies, np.where(plan.tenancies, top, 0))
+    assert not fits or any("Mb/s" in v for v in evaluate(data, at_most).violations)
