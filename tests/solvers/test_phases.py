@@ -16,6 +16,7 @@ from btsopt.solvers.core import CoreSettings, MaxIterations, solve_core
 from btsopt.solvers.core import phases as phases_module
 from btsopt.solvers.core import regions as regions_module
 from btsopt.solvers.core.lp import relaxation_neighbourhood
+from btsopt.solvers.core.phases import Subgradient
 from btsopt.solvers.core.search import strategy
 from btsopt.solvers.core.settings import COMPONENTS
 from btsopt.solvers.core.state import CorePlan, Incumbent, SearchState
@@ -215,3 +216,22 @@ def test_the_integral_tolerance_reaches_every_rens(monkeypatch, country: bool) -
         gap=0.0, time_limit=120, workers=1, core=CoreSettings().with_values(values)))
     assert seen and set(seen) == {0.25}
     assert result.objective == pytest.approx(TINY_OPTIMUM, abs=1e-3)
+
+
+@pytest.mark.parametrize(("country", "at_country", "runs"),
+                         [(False, False, 3), (True, False, 0), (True, True, 3)])
+def test_greedies_during_the_ascent_stay_out_of_country_scale(country: bool, at_country: bool,
+                                                              runs: int) -> None:
+    # The first three improvements of the bound each get a greedy, unless the
+    # model is country scale and greedy.during_subgradient_country is off.
+    data, model, core = set_cover(COSTS, ROWS)
+    settings = CoreSettings().with_values({"greedy.during_subgradient_country": at_country})
+    state = SearchState(
+        model=model, data=data, core=core, params=BackendParams(), settings=settings, start=0.0,
+        time_limit=60.0, country=country, integral=False,
+        incumbent=Incumbent(model.linear, BackendParams()))
+    state.ascent_iterations = 10**6
+    for _ in range(3):
+        Subgradient._greedy(state, state.relaxation())
+    assert state.greedy_runs == runs
+    assert (state.incumbent.plan is not None) == (runs > 0)

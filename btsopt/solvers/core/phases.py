@@ -159,7 +159,9 @@ class Subgradient:
         greedy = state.settings.greedy
         state.greedy_calls += 1
         calls = state.greedy_calls
-        if (not greedy.during_subgradient or (calls % greedy.every and calls > greedy.first_calls)
+        wanted = greedy.during_subgradient and (greedy.during_subgradient_country
+                                                 or not state.country)
+        if (not wanted or (calls % greedy.every and calls > greedy.first_calls)
                 or state.greedy_runs * greedy.iterations_per_call > state.ascent_iterations):
             return
         state.params.report("lagrangian", bound=relaxation.bound)
