@@ -433,7 +433,9 @@ def _few_carriers(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
     tic = time.perf_counter()
     idle = carriers - load / capacity
     for j in np.argsort(-idle, kind="stable"):
-        if carriers[j] <= max(free[j], 1) or time.perf_counter() - tic > seconds:
+        if time.perf_counter() - tic > seconds:
+            break
+        if carriers[j] <= max(free[j], 1):
             continue
         carriers[j] -= 1
         if (_max_flow(supply, hamlet, site, carriers * capacity)[1] > 0).any():
