@@ -272,7 +272,8 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     values = None if hint is None else model.solution(hint)
     cover_bound = -math.inf
     start_plan = None
-    if values is None and model.capacity is not None and params.backend == "core":
+    started = values is None and model.capacity is not None and params.backend == "core"
+    if started:
         # The exact backend on a capacitated model, from a plan that carries the
         # demand; the bound without [demand] holds for it too (see CapacityStart).
         found = capacity_start(data, coverage, model, BackendParams(
@@ -290,7 +291,9 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
     # for HiGHS to do better than the start plan in the time (see
     # CapacitySettings.exact_max_columns); otherwise the start plan is the answer.
     exact_levels = model.levels
-    if start_plan is not None and linear.num_cols > params.core.capacity.exact_max_columns:
+    if started and linear.num_cols > params.core.capacity.exact_max_columns:
+        # Without a start plan either: HiGHS would only fill the memory (8 GB
+        # on the country-scale consolidation) and find nothing in the time.
         exact_levels = ()
     for number, level in enumerate(exact_levels):
         remaining = params.time_limit - (time.perf_counter() - start)

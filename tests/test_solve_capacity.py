@@ -313,3 +313,47 @@ def test_start_without_carriers_is_repaired_to_an_accepted_plan(tmp_path: Path,
     plan = read_plan_csv(tmp_path / "out" / "plan.csv", data)
     assert evaluate(data, plan).admissible
     assert plan.carriers.tolist() == [[1, 0], [1, 2], [0, 0], [2, 0]]
+
+
+def test_start_reports_bounds_but_no_plan_of_the_model_without_demand(tmp_path: Path) -> None:
+    # The cover solve's plans have the columns of the scenario without
+    # [demand]: a checkpoint reading them as capacitated plans failed (an
+    # index past the end). Only its bound, valid here too, reaches the progress.
+    from btsopt.model import build_model
+    from btsopt.progress import Progress
+    from btsopt.radio import compute_coverage
+    from btsopt.solvers.base import BackendParams
+    from btsopt.solvers.capacity_start import capacity_start
+
+    data = _tiny(tmp_path / "s", 0.5)
+    coverage = compute_coverage(data)
+    progress = Progress(keep_incumbent=True)
+    found = capacity_start(data, coverage, build_model(data, coverage),
+                           BackendParams(time_limit=10, progress=progress))
+    assert found.plan is not None
+    assert progress.incumbent is None and progress.best_objective == float("inf")
+    assert found.bound == pytest.approx(5826.0488, abs=1e-3)
+    assert 0 < progress.best_bound <= found.bound + 1e-9
+
+
+def test_start_skips_the_priced_plans_once_the_cover_time_is_spent(tmp_path: Path) -> None:
+    # With no cover time the bound's solve overruns it at once (it always
+    # makes its first plan): no priced plan follows, so demand prices and
+    # overload credits change nothing, and the start still carries the demand.
+    from btsopt.model import build_model
+    from btsopt.radio import compute_coverage
+    from btsopt.solvers.base import BackendParams
+    from btsopt.solvers.capacity_start import capacity_start
+    from btsopt.solvers.core import CoreSettings
+
+    data = _tiny(tmp_path / "s", 0.5)
+    coverage = compute_coverage(data)
+    model = build_model(data, coverage)
+    plans = []
+    for price, credit in [(2.0, 1.0), (0.0, 0.0), (50.0, 5.0)]:
+        core = CoreSettings.from_dict({"capacity": {
+            "max_cover_seconds": 0.0, "new_demand_price": price, "overload_credit": credit}})
+        found = capacity_start(data, coverage, model, BackendParams(time_limit=10), core)
+        assert found.plan is not None and evaluate(data, found.plan).admissible
+        plans.append(found.plan.tenancies)
+    assert all(np.array_equal(plans[0], other) for other in plans[1:])

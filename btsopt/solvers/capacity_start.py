@@ -65,6 +65,13 @@ def _unplaced_operator(data: ProblemData, coverage: Coverage, x: np.ndarray,
     rounded the safe way (demand up, capacity down), so what it says fits
     does fit; a few times faster than the evaluator's LP.
     """
+    return _operator_flow(data, coverage, x, carriers, k)[0]
+
+
+def _operator_flow(data: ProblemData, coverage: Coverage, x: np.ndarray,
+                   carriers: np.ndarray, k: int) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """:func:`_unplaced_operator`, and (sites x hamlets) the pairs that carry
+    some of the flow."""
     demand = data.demand
     assert demand is not None
     d = demand.demand_mbps[:, k]
@@ -75,13 +82,16 @@ def _unplaced_operator(data: ProblemData, coverage: Coverage, x: np.ndarray,
     hamlet, site = hamlet[keep], site[keep]
     unplaced = np.zeros(data.num_hamlets)
     if hamlet.size == 0:
-        return unplaced
+        return unplaced, sparse.csr_matrix((data.num_sites, data.num_hamlets))
     h_ids, h_local = np.unique(hamlet, return_inverse=True)
     s_ids, s_local = np.unique(site, return_inverse=True)
-    _, left = _max_flow(d[h_ids], h_local, s_local,
-                        carriers[s_ids, k] * demand.carrier_capacity_mbps[k])
+    on_pair, left = _max_flow(d[h_ids], h_local, s_local,
+                              carriers[s_ids, k] * demand.carrier_capacity_mbps[k])
     unplaced[h_ids] = left
-    return unplaced
+    on = on_pair > 0
+    carrying = sparse.csr_matrix((np.ones(int(on.sum())), (site[on], hamlet[on])),
+                                 shape=(data.num_sites, data.num_hamlets))
+    return unplaced, carrying
 
 
 def _max_flow(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
@@ -133,9 +143,16 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     model = build_model(plain, coverage, aggregate=False, keep_pairs=cap.keep)
     if len(model.levels) != 1 or not np.array_equal(model.x_index, capacitated.x_index):
         return None, -math.inf
+    country = int((model.x_index >= 0).sum()) > core.scale.country_columns
     seconds = min(core.capacity.cover_share * params.time_limit,
-                  core.capacity.max_cover_seconds)
-    result = solve_core(model, plain, replace(params, time_limit=seconds / 2), None, core)
+                  core.capacity.max_cover_seconds_country if country
+                  else core.capacity.max_cover_seconds)
+    deadline = time.perf_counter() + seconds
+    # Its plans are of the scenario without [demand] (another model's columns):
+    # only its bounds, valid for the capacitated model too, are reported.
+    result = solve_core(model, plain, replace(params, time_limit=seconds / 2,
+                                              progress=_BoundsOnly(params.progress)),
+                        None, core)
     if not result.has_solution:
         return None, result.bound
     tenancies = model.plan(result.values).tenancies.copy()
@@ -159,6 +176,10 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     current = model.plan(result.values)
     overload = np.zeros(cap.demand.shape)
     for _ in range(max(rounds, 1)):
+        if time.perf_counter() >= deadline:
+            # The bound's solve overran (a country-scale model's first greedy
+            # alone can take minutes): no priced plan rather than a late one.
+            break
         cost = base.copy()
         if settings.overload_credit > 0:
             # What each tenancy's free carrier would relieve: the demand the
@@ -206,6 +227,17 @@ class _Silent:
 
     def update(self, *args, **kwargs) -> None:
         """Drop the event."""
+
+
+class _BoundsOnly(_Silent):
+    """A progress reporter that passes on the phase and the bound, not the plans
+    (their columns are another model's: a checkpoint would misread them)."""
+
+    def update(self, phase: str, objective: float | None = None, bound: float | None = None,
+               values=None) -> None:
+        """Pass on the phase and the bound."""
+        if self._progress is not None:
+            self._progress.update(phase, bound=bound)
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,10 +300,14 @@ def capacity_start(
     site_cost[has_y] = objective[model.y_index[has_y]]
     carrier_cost = demand.carrier_cost_npv(data.economics)
     room_left = data.sites.max_tenants - x.sum(axis=1)
+    deadline = tic + settings.start_share * params.time_limit
+    movable = usable.copy()
+    movable[usable] = model.linear.col_lb[model.x_index[usable]] < 0.5
     for k in range(data.num_operators):
         cost = pair_cost[:, k] + np.where(x.any(axis=1), 0.0, site_cost) + (
             (demand.max_carriers[k] - 1) * carrier_cost[k])
-        if not _add_until_carried(data, coverage, x, room_left, cost, k, settings.max_rounds):
+        if not _add_until_carried(data, coverage, x, room_left, cost, k, settings.max_rounds,
+                                  settings.relief_depth, deadline, movable, pair_cost):
             return CapacityStart(None, bound)
     carriers = None
     if settings.exact_carriers:
@@ -305,15 +341,22 @@ def _uncovered_today(coverage: Coverage, model: SitingModel, x: np.ndarray) -> n
 
 def _add_until_carried(
     data: ProblemData, coverage: Coverage, x: np.ndarray, room_left: np.ndarray,
-    cost: np.ndarray, k: int, max_rounds: int,
+    cost: np.ndarray, k: int, max_rounds: int, relief_depth: int = 0,
+    deadline: float = math.inf, movable: np.ndarray | None = None,
+    pair_cost: np.ndarray | None = None,
 ) -> bool:
     """Add tenancies of operator k until its demand fits at max_carriers (in place);
-    False when some demand still does not fit.
+    False when some demand still does not fit (or ``deadline``, a
+    :func:`time.perf_counter` time, passes first).
 
     Each round solves the operator's max flow and, for each hamlet left with
-    demand (most first), adds the usable tenancy reaching it with the least
-    cost per Mb/s left over in its reach, unless this round added a tenancy
-    at a site reaching the hamlet's neighbours already.
+    demand (most first), adds the usable tenancy with the least cost per Mb/s
+    it relieves (see :func:`_relief_options`), unless this round added a
+    tenancy at a site reaching the hamlet's neighbours already. When every
+    such site is full, a later operator's tenancy there (``movable``, sites x
+    operators; ``None``: none; ``pair_cost`` sites x operators) gives up its
+    place where that operator still covers the same hamlets without it, or
+    with one more tenancy elsewhere (see :func:`_free_a_place`).
     """
     demand = data.demand
     assert demand is not None
@@ -323,32 +366,126 @@ def _add_until_carried(
     for _ in range(max_rounds + 1):
         carriers = np.zeros(x.shape, dtype=np.int64)
         carriers[:, k] = np.where(x[:, k], full, 0)
-        unplaced = _unplaced_operator(data, coverage, x, carriers, k)
+        unplaced, carrying = _operator_flow(data, coverage, x, carriers, k)
         short = np.flatnonzero(unplaced > 1e-6)
         if short.size == 0:
             return True
+        if time.perf_counter() > deadline:
+            return False
         helped = np.zeros(data.num_hamlets, dtype=bool)
         added = False
         # What a new tenancy relieves: the demand left over in its reach.
         relief = np.asarray(by_site @ unplaced).ravel()
+        candidate = np.isfinite(cost) & ~x[:, k] & (room_left > 0)
         for i in short[np.argsort(-unplaced[short], kind="stable")]:
             if helped[i]:
                 continue
-            sites = reach.indices[reach.indptr[i]:reach.indptr[i + 1]]
-            options = sites[np.isfinite(cost[sites]) & ~x[sites, k] & (room_left[sites] > 0)]
+            options, weight, area = _relief_options(reach, by_site, carrying, i, candidate,
+                                                    relief, demand.demand_mbps[:, k],
+                                                    relief_depth)
+            if options.size == 0 and movable is not None and pair_cost is not None:
+                around = np.unique(reach[area].indices)
+                full_sites = around[np.isfinite(cost[around]) & ~x[around, k]
+                                    & (room_left[around] <= 0)]
+                freed = _free_a_place(coverage, x, movable, k,
+                                      full_sites[np.argsort(cost[full_sites], kind="stable")],
+                                      room_left, pair_cost)
+                if freed is not None:
+                    room_left[freed] += 1
+                    options, weight = np.array([freed]), np.ones(1)
             if options.size == 0:
                 continue
-            j = int(options[np.argmin(cost[options] / relief[options])])
+            j = int(options[np.argmin(cost[options] / weight)])
             x[j, k] = True
             room_left[j] -= 1
+            candidate[j] = False
             # One tenancy per neighbourhood and round: the flow moves demand
             # over every tenancy reaching a hamlet, so a second one beside it
             # is often not needed once the first is in.
-            helped[by_site[sites].indices] = True
+            helped[by_site[reach.indices[reach.indptr[i]:reach.indptr[i + 1]]].indices] = True
+            helped[area] = True
             added = True
         if not added:
             return False
     return False
+
+
+def _free_a_place(coverage: Coverage, x: np.ndarray, movable: np.ndarray, k: int,
+                  sites: np.ndarray, room_left: np.ndarray, pair_cost: np.ndarray) -> int | None:
+    """Take off (in place) the first tenancy of an operator after ``k`` on one of
+    ``sites`` (in that order) that may go (``movable``), and whose hamlets that
+    operator still covers from its other tenancies, or from one more (the
+    cheapest by ``pair_cost``, sites x operators) on an active site with room
+    that reaches all the hamlets it would lose; its site, or ``None``.
+
+    That operator covers at least the same hamlets, so every coverage rule and
+    keep_service still hold; the site keeps its tenants once k takes the
+    place, and a moved tenancy goes to an active site, so the sharing ratio
+    does not fall. The operator's demand is placed when its own turn comes
+    (operators are taken in order).
+    """
+    active = x.any(axis=1)
+    for j in sites:
+        for k2 in range(k + 1, x.shape[1]):
+            if not (x[j, k2] and movable[j, k2]):
+                continue
+            reach = coverage.for_operator(k2)
+            hamlets = reach[:, [int(j)]].tocoo().row
+            others = x[:, k2].copy()
+            others[j] = False
+            lost = hamlets[(reach @ others.astype(float))[hamlets] <= 0]
+            if lost.size:
+                covers_all = np.asarray(reach[lost].sum(axis=0)).ravel() >= lost.size
+                fits = (covers_all & np.isfinite(pair_cost[:, k2]) & ~x[:, k2]
+                        & (room_left > 0) & active)
+                fits[j] = False
+                if not fits.any():
+                    continue
+                there = np.flatnonzero(fits)
+                moved = int(there[np.argmin(pair_cost[there, k2])])
+                x[moved, k2] = True
+                room_left[moved] -= 1
+            x[j, k2] = False
+            return int(j)
+    return None
+
+
+def _relief_options(reach: sparse.csr_matrix, by_site: sparse.csr_matrix,
+                    carrying: sparse.csr_matrix, i: int, candidate: np.ndarray, relief: np.ndarray, demand: np.ndarray,
+                    depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sites where a new tenancy would take load off hamlet ``i``, what each
+    relieves (Mb/s), and the hamlets whose load it takes (``by_site`` is
+    ``reach`` transposed).
+
+    First the ``candidate`` sites reaching ``i`` itself, weighed by
+    ``relief`` (the demand left over in their reach). When there is none
+    (every site reaching ``i`` already has the operator, or no room), up to
+    ``depth`` steps outwards along the max flow's residual graph: the
+    hamlets whose flow goes to a tenancy reaching the area so far
+    (``carrying``: sites x hamlets, the pairs with flow) join it. Every
+    tenancy the area reaches is full (else the flow would be larger), so a
+    new tenancy reaching any of its hamlets lets the flow move that
+    hamlet's demand onto it and free room for ``i``'s; a candidate is
+    weighed by the area's demand in its reach.
+    """
+    area = np.array([i])
+    sites = reach.indices[reach.indptr[i]:reach.indptr[i + 1]]
+    options = sites[candidate[sites]]
+    if options.size:
+        return options, relief[options], area
+    for _ in range(depth):
+        grown = np.union1d(area, carrying[sites].indices)
+        if grown.size == area.size:
+            break
+        area = grown
+        sites = np.unique(reach[area].indices)
+        options = sites[candidate[sites]]
+        if options.size:
+            in_area = np.zeros(reach.shape[0])
+            in_area[area] = demand[area]
+            weight = np.asarray(by_site[options] @ in_area).ravel()
+            return options, np.maximum(weight, 1e-9), area
+    return options[:0], np.zeros(0), area
 
 
 def _trimmed_carriers(data: ProblemData, coverage: Coverage, x: np.ndarray,

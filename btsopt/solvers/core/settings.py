@@ -354,6 +354,9 @@ class CapacitySettings(_Component):
         0.0, 1.0)
     max_cover_seconds: float = setting(
         20.0, "cap on that time (seconds)", 0.0)
+    max_cover_seconds_country: float = setting(
+        300.0, "the cap above scale.country_columns pairs: there the first greedy alone takes "
+        "a minute and the bound comes from the LP beside the search, which needs minutes", 0.0)
     new_demand_price: float = setting(
         2.0, "the plan without [demand] prices each tenancy for the demand it adds to its "
         "operator at this many carrier NPVs per carrier's Mb/s (0: not at all)", 0.0)
@@ -364,10 +367,19 @@ class CapacitySettings(_Component):
         "the sharing target needs then go where they save carriers (0: no credit)", 0.0)
     overload_rounds: int = setting(
         2, "priced plans in a row, each crediting the overload of the plans before it "
-        "(they share the second half of the cover time)", 1)
+        "(they share the second half of the cover time; one starts only while cover time "
+        "is left)", 1)
     max_rounds: int = setting(
         100, "rounds of adding a tenancy next to each hamlet whose demand the plan cannot "
-        "carry at max_carriers (one max flow per operator and round)", 0)
+        "carry at max_carriers (one max flow per operator and round); they stop, with no "
+        "plan, once the start's share of the time (start_share) is spent", 0)
+    relief_depth: int = setting(
+        10, "when no tenancy can be added at a site reaching a hamlet whose demand does not "
+        "fit (every one already has the operator, or is full), look up to this many steps "
+        "outwards along the max flow (the hamlets whose flow fills the tenancies reaching "
+        "it, then theirs): a tenancy reaching any of them takes load and frees room "
+        "(0: the hamlet's own sites only; then the country-scale consolidation found no "
+        "plan)", 0)
     exact_carriers: bool = setting(
         True, "carriers by one small MILP per operator (hamlets to its tenancies, integer "
         "carriers); off: the loads' ceiling, then one fewer while the demand still fits")
@@ -387,7 +399,8 @@ class CapacitySettings(_Component):
     exact_max_columns: int = setting(
         60_000, "hand the whole capacitated model to HiGHS after the start plan only below "
         "this many columns: the province's (365,476) does not even solve its LP in "
-        "minutes", 0)
+        "minutes; above it, when the start finds no plan, HiGHS is not tried either "
+        "(the country's, 3.8 million columns, took 8 GB and found nothing)", 0)
 
 
 COMPONENTS: dict[str, type] = {
