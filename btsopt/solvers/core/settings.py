@@ -388,6 +388,25 @@ class CapacitySettings(_Component):
         60_000, "hand the whole capacitated model to HiGHS after the start plan only below "
         "this many columns: the province's (365,476) does not even solve its LP in "
         "minutes", 0)
+    lns: bool = setting(
+        True, "above exact_max_columns, the time left after the start plan goes to exact "
+        "sub-MIPs of the whole capacitated model around tenancies that pay for carriers "
+        "(btsopt.solvers.capacity_lns): co-locations move where their free carrier saves "
+        "paid ones")
+    lns_step_seconds: float = setting(2.0, "time limit of each sub-MIP (seconds)", 1e-3)
+    lns_center_pairs: int = setting(
+        30, "pairs of the paying tenancy's operator freed around it (the cheapest reaching "
+        "its hamlets), with every tenancy on their sites", 0)
+    lns_swap_pairs: int = setting(
+        20, "tenancies of the plan on shared sites freed at random anywhere, so a "
+        "co-location can move into the neighbourhood without breaking the sharing target",
+        0)
+    lns_reserve: float = setting(
+        0.05, "share of the time limit the search leaves for the evaluator and the outputs",
+        0.0, 1.0)
+    lns_max_steps: int = setting(
+        0, "sub-MIPs at most (a deterministic budget); 0: until the deadline or the stall",
+        0)
 
 
 COMPONENTS: dict[str, type] = {
