@@ -16,8 +16,8 @@ from btsopt.radio import compute_coverage
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.capacity_lns import capacity_lns
 from btsopt.solvers.core import CoreSettings, MaxIterations
-from btsopt.solvers.core.stop import Never
 from btsopt.solvers.core.settings import CapacitySettings
+from btsopt.solvers.core.stop import Never
 
 A = 6.7100814  # sum_{t=1..10} 1.08^-t
 CARRIER = 150 + 15 * A  # one added carrier: capex + NPV of its opex = 250.6512

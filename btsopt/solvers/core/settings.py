@@ -384,6 +384,13 @@ class CapacitySettings(_Component):
     trim_seconds: float = setting(
         5.0, "time for taking carriers off one at a time, the most idle first, while the "
         "demand still fits (shared by the operators when exact_carriers is on)", 0.0)
+    bound_price: float = setting(
+        1.0, "the bound prices each operator's capacity at this share of a carrier's NPV per "
+        "Mb/s where the plan without [demand] leaves its demand over at the free carriers "
+        "(btsopt.solvers.capacity_bound; 0: the bound without [demand] only)", 0.0, 1.0)
+    bound_share: float = setting(
+        0.15, "share of the time limit for the core's bound of that priced model", 0.0, 1.0)
+    max_bound_seconds: float = setting(15.0, "cap on that time (seconds)", 0.0)
     exact_max_columns: int = setting(
         60_000, "hand the whole capacitated model to HiGHS after the start plan only below "
         "this many columns: the province's (365,476) does not even solve its LP in "
