@@ -34,8 +34,9 @@ from btsopt.solvers.base import (
     BackendParams,
     BackendResult,
 )
+from btsopt.solvers.capacity_lns import capacity_lns
 from btsopt.solvers.capacity_start import capacity_start
-from btsopt.solvers.core import CoreSettings, solve_core
+from btsopt.solvers.core import CoreSettings, Deadline, GapReached, Interrupt, solve_core
 from btsopt.solvers.core.settings import read_toml
 from btsopt.solvers.cpsat import solve_cpsat
 from btsopt.solvers.highs import solve_highs
@@ -336,6 +337,11 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
             achieved = float(level.objective @ values)
             linear = linear.with_row(level.objective, -math.inf, achieved + 1e-6 * max(1, abs(achieved)))
 
+    if (outcome is None and start_plan is not None and len(model.levels) == 1
+            and params.backend == "core" and params.core.capacity.lns):
+        # Too large for HiGHS whole: exact sub-MIPs around the paid carriers.
+        values = _capacitated_lns(model, values, params, progress, cover_bound, start)
+        start_plan = model.plan(values)
     if outcome is None and start_plan is not None and len(model.levels) == 1:
         # The start plan used all the time: it is the answer if the evaluator accepts it.
         if evaluate(data, start_plan).admissible:
@@ -388,6 +394,28 @@ def _solve(data, params, coverage, hint, progress: Progress) -> Result:
         evaluation=evaluation, levels=tuple(levels),
         message="interrupted: the best plan found so far" if progress.stop_requested else "",
     )
+
+
+def _capacitated_lns(model: SitingModel, values: np.ndarray, params: SolveParams,
+                     progress: Progress, bound: float, start: float) -> np.ndarray:
+    """The start plan's vector improved by :func:`capacity_lns` until the time
+    limit (less ``capacity.lns_reserve`` of it), Ctrl-C or the gap."""
+    settings = params.core.capacity
+    seconds = (params.time_limit * (1 - settings.lns_reserve)
+               - (time.perf_counter() - start))
+    if seconds <= 0:
+        return values
+    linear = model.linear.with_objective(model.levels[-1].objective, model.levels[-1].offset)
+    # The cover solves reported plans of the model without [demand]: not comparable.
+    progress.reset_level(model.levels[-1].name)
+    progress.update("start", objective=linear.value(values), bound=bound, values=values)
+    outcome = capacity_lns(
+        model, linear, values, BackendParams(time_limit=seconds, seed=params.seed,
+                                             workers=params.workers),
+        settings, Deadline(seconds) | Interrupt(progress) | GapReached(params.gap), bound,
+        on_improvement=lambda found, cost: progress.update("capacity-lns", objective=cost,
+                                                           values=found))
+    return outcome.values
 
 
 def _shared_ratio(model: SitingModel, values: np.ndarray) -> float | None:

@@ -45,6 +45,7 @@ from btsopt.model import SitingModel, build_model
 from btsopt.plan import Plan
 from btsopt.radio import Coverage
 from btsopt.solvers.base import BackendParams
+from btsopt.solvers.capacity_bound import carrier_prices
 from btsopt.solvers.core import CoreSettings, solve_core
 from btsopt.solvers.highs import _configured
 
@@ -155,9 +156,11 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
                         None, core)
     if not result.has_solution:
         return None, result.bound
+    bound = max(result.bound, _carrier_bound(capacitated, model, plain, result.values, params,
+                                             core))
     tenancies = model.plan(result.values).tenancies.copy()
     if core.capacity.new_demand_price == 0 and core.capacity.overload_credit == 0:
-        return tenancies, result.bound  # the priced solve would be the same problem
+        return tenancies, bound  # the priced solve would be the same problem
     must = np.zeros(cap.v_index.shape, dtype=bool)
     has_v = cap.v_index >= 0
     must[has_v] = capacitated.linear.col_lb[cap.v_index[has_v]] > 0.5
@@ -201,7 +204,23 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
         if not again.has_solution:
             break
         current = priced.plan(again.values)
-    return current.tenancies.copy(), result.bound
+    return current.tenancies.copy(), bound
+
+
+def _carrier_bound(capacitated: SitingModel, plain_model: SitingModel, plain: ProblemData,
+                   values: np.ndarray, params: BackendParams, core: CoreSettings) -> float:
+    """The bound with carriers priced (:mod:`.capacity_bound`) from the plan
+    ``values`` of the model without [demand]; ``-inf`` when no price applies."""
+    settings = core.capacity
+    num_x = int((plain_model.x_index >= 0).sum())
+    prices = carrier_prices(capacitated, plain_model, values[:num_x], settings.bound_price)
+    seconds = min(settings.bound_share * params.time_limit, settings.max_bound_seconds)
+    if not prices.active or seconds <= 0:
+        return -math.inf
+    found = solve_core(prices.priced(plain_model), plain,
+                       replace(params, time_limit=seconds, progress=_Silent(params.progress)),
+                       None, core)
+    return found.bound + prices.constant
 
 
 def _overload(data: ProblemData, coverage: Coverage, x: np.ndarray) -> np.ndarray:

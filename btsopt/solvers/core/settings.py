@@ -161,6 +161,12 @@ class LocalSearchSettings(_Component):
     narrow_stall_moves: int = setting(
         5_000_000, "stall limit of that long search (it finds 151 on the LSCP only after "
         "about a million moves)", 1)
+    narrow_rounds: int = setting(
+        1, "rounds of that search, each from the best plan with fresh row weights and the "
+        "next seed once the last stalls (narrow_stall_moves); 1: one long search", 1)
+    narrow_pairs_per_row: int = setting(
+        0, "the even rounds of that search (the first, third, ...) use a Lagrangian core of "
+        "this many pairs per row, the odd ones all pairs; 0: all pairs in every round", 0)
 
 
 @dataclass(frozen=True)
@@ -396,11 +402,37 @@ class CapacitySettings(_Component):
     trim_seconds: float = setting(
         5.0, "time for taking carriers off one at a time, the most idle first, while the "
         "demand still fits (shared by the operators when exact_carriers is on)", 0.0)
+    bound_price: float = setting(
+        1.0, "the bound prices each operator's capacity at this share of a carrier's NPV per "
+        "Mb/s where the plan without [demand] leaves its demand over at the free carriers "
+        "(btsopt.solvers.capacity_bound; 0: the bound without [demand] only)", 0.0, 1.0)
+    bound_share: float = setting(
+        0.15, "share of the time limit for the core's bound of that priced model", 0.0, 1.0)
+    max_bound_seconds: float = setting(15.0, "cap on that time (seconds)", 0.0)
     exact_max_columns: int = setting(
         60_000, "hand the whole capacitated model to HiGHS after the start plan only below "
         "this many columns: the province's (365,476) does not even solve its LP in "
         "minutes; above it, when the start finds no plan, HiGHS is not tried either "
         "(the country's, 3.8 million columns, took 8 GB and found nothing)", 0)
+    lns: bool = setting(
+        True, "above exact_max_columns, the time left after the start plan goes to exact "
+        "sub-MIPs of the whole capacitated model around tenancies that pay for carriers "
+        "(btsopt.solvers.capacity_lns): co-locations move where their free carrier saves "
+        "paid ones")
+    lns_step_seconds: float = setting(2.0, "time limit of each sub-MIP (seconds)", 1e-3)
+    lns_center_pairs: int = setting(
+        30, "pairs of the paying tenancy's operator freed around it (the cheapest reaching "
+        "its hamlets), with every tenancy on their sites", 0)
+    lns_swap_pairs: int = setting(
+        20, "tenancies of the plan on shared sites freed at random anywhere, so a "
+        "co-location can move into the neighbourhood without breaking the sharing target",
+        0)
+    lns_reserve: float = setting(
+        0.05, "share of the time limit the search leaves for the evaluator and the outputs",
+        0.0, 1.0)
+    lns_max_steps: int = setting(
+        0, "sub-MIPs at most (a deterministic budget); 0: until the deadline or the stall",
+        0)
 
 
 COMPONENTS: dict[str, type] = {
