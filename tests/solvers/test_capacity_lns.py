@@ -12,9 +12,10 @@ from conftest import tiny_with_demand
 
 from btsopt import Plan, SolveParams, evaluate, read_scenario, solve
 from btsopt.model import build_model
+from btsopt.model.linear import restrict_to
 from btsopt.radio import compute_coverage
 from btsopt.solvers.base import BackendParams
-from btsopt.solvers.capacity_lns import capacity_lns
+from btsopt.solvers.capacity_lns import _Restriction, capacity_lns
 from btsopt.solvers.core import CoreSettings, MaxIterations
 from btsopt.solvers.core.settings import CapacitySettings
 from btsopt.solvers.core.stop import Never
@@ -91,3 +92,21 @@ def test_solve_runs_the_lns_after_the_start_when_the_model_is_too_large(
     assert result.objective >= OPTIMUM - 1e-3
     if lns:
         assert result.objective == pytest.approx(OPTIMUM, abs=1e-3)
+
+
+def test_restriction_is_restrict_to(tmp_path: Path) -> None:
+    # The cached restriction builds the same sub-model as restrict_to.
+    data, model = _tiny(tmp_path / "s")
+    values = model.solution(Plan(TENANCIES, np.where(TENANCIES, 3, 0)))
+    linear = model.linear.with_objective(model.levels[-1].objective, model.levels[-1].offset)
+    rng = np.random.default_rng(3)
+    restriction = _Restriction(linear, values)
+    for _ in range(5):
+        free = rng.random(linear.num_cols) < 0.4
+        ours, ours_index = restriction.around(free, values)
+        theirs, theirs_index = restrict_to(linear, free, values)
+        assert np.array_equal(ours_index, theirs_index)
+        assert (ours.matrix != theirs.matrix).nnz == 0
+        for name in ("objective", "row_lb", "row_ub", "col_lb", "col_ub", "integer"):
+            assert np.allclose(getattr(ours, name), getattr(theirs, name)), name
+        assert ours.offset == pytest.approx(theirs.offset)
