@@ -188,10 +188,11 @@ def capacity_lns(
         if fresh.size == 0:
             break  # every paying tenancy was a centre since the last gain
         # The tenancy paying most for carriers first; ties by pair index.
-        center = int(fresh[np.lexsort((fresh, -paid[fresh]))[0]])
-        tried.add(center)
-        pairs = _centre_pairs(columns, center, on, pair_cost, site_cost,
-                              settings.lns_center_pairs)
+        centres = fresh[np.lexsort((fresh, -paid[fresh]))[:settings.lns_centres]]
+        tried.update(int(c) for c in centres)
+        pairs = np.unique(np.concatenate([
+            _centre_pairs(columns, int(c), on, pair_cost, site_cost, settings.lns_center_pairs)
+            for c in centres]))
         pairs = np.union1d(pairs, _swap_pairs(columns, on, fixed_pair, rng,
                                               settings.lns_swap_pairs))
         sub, index = restricted.around(columns.closure(pairs, on), values)

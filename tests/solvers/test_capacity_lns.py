@@ -35,9 +35,9 @@ def _tiny(folder: Path):
     return data, build_model(data, compute_coverage(data))
 
 
-def _run(model, values, steps: int = 0, seed: int = 0):
+def _run(model, values, steps: int = 0, seed: int = 0, centres: int = 1):
     linear = model.linear.with_objective(model.levels[-1].objective, model.levels[-1].offset)
-    settings = CapacitySettings(lns_max_steps=steps)
+    settings = CapacitySettings(lns_max_steps=steps, lns_centres=centres)
     return linear, capacity_lns(model, linear, values, BackendParams(time_limit=60, seed=seed),
                                 settings, Never())
 
@@ -58,6 +58,17 @@ def test_lns_takes_off_the_carriers_nobody_needs(tmp_path: Path) -> None:
     assert evaluate(data, plan).system_cost == pytest.approx(OPTIMUM, abs=1e-3)
     # Deterministic: the same seed gives the same vector.
     assert np.array_equal(_run(model, values)[1].values, outcome.values)
+
+
+def test_lns_with_both_paying_tenancies_in_one_step(tmp_path: Path) -> None:
+    # Two centres a step: both paying tenancies of the optimum are tried in
+    # one sub-MIP, so the search ends after one step without a gain.
+    data, model = _tiny(tmp_path / "s")
+    values = model.solution(Plan(TENANCIES, np.array([[1, 0], [1, 2], [0, 0], [2, 0]])))
+    linear, outcome = _run(model, values, centres=2)
+    assert outcome.steps == 1 and outcome.improvements == 0
+    start = model.solution(Plan(TENANCIES, np.where(TENANCIES, 3, 0)))
+    assert _run(model, start, centres=2)[1].cost == pytest.approx(OPTIMUM, abs=1e-3)
 
 
 def test_lns_stops_on_its_step_budget_and_on_its_stop(tmp_path: Path) -> None:

@@ -401,6 +401,8 @@ class CapacitySettings(_Component):
         "(btsopt.solvers.capacity_lns): co-locations move where their free carrier saves "
         "paid ones")
     lns_step_seconds: float = setting(2.0, "time limit of each sub-MIP (seconds)", 1e-3)
+    lns_centres: int = setting(
+        1, "tenancies that pay for carriers freed in one sub-MIP (the most paying first)", 1)
     lns_center_pairs: int = setting(
         30, "pairs of the paying tenancy's operator freed around it (the cheapest reaching "
         "its hamlets), with every tenancy on their sites", 0)
