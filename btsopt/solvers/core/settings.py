@@ -357,6 +357,13 @@ class CapacitySettings(_Component):
     new_demand_price: float = setting(
         2.0, "the plan without [demand] prices each tenancy for the demand it adds to its "
         "operator at this many carrier NPVs per carrier's Mb/s (0: not at all)", 0.0)
+    new_demand_price_greenfield: float = setting(
+        4.0, "that price where the plans must keep less than greenfield_kept_share of the "
+        "demand (M-greenfield-demand at 60 s, under load: 1.77 M at 4 against 2.20 M at 2; "
+        "on M-consolidation-demand 4 costs 1.2% more, so kept demand stays at 2)", 0.0)
+    greenfield_kept_share: float = setting(
+        0.5, "share of the demand that keep_service keeps below which a scenario is priced "
+        "as greenfield", 0.0, 1.0)
     overload_credit: float = setting(
         1.0, "the priced plan also credits each tenancy with this many carrier NPVs per "
         "carrier's Mb/s of the first plan's overload (demand its tenancies cannot carry "
