@@ -170,6 +170,47 @@ def local_search_applies(data, settings: CoreSettings) -> bool:
     return LocalSearch().applies(state)
 
 
+def test_narrow_rounds_restart_from_the_best_and_alternate_core_and_all_pairs(
+        monkeypatch) -> None:
+    from btsopt.generate import cycle_instance
+    from btsopt.solvers.core.phases import Greedy, LocalSearch
+
+    costs, matrix = cycle_instance(5)  # 80 squares x 80 edges, unit costs
+    rows = [matrix.indices[matrix.indptr[r]:matrix.indptr[r + 1]].tolist()
+            for r in range(matrix.shape[0])]
+    data, model, core = set_cover(costs.tolist(), rows)
+    calls = []
+
+    def recording(*args, **kwargs):
+        columns = kwargs["columns"]
+        calls.append((kwargs["seed"], None if columns is None else int(columns.sum())))
+        return phases_module.local_search.__wrapped__(*args, **kwargs)
+
+    recording.__wrapped__ = phases_module.local_search
+    monkeypatch.setattr(phases_module, "local_search", recording)
+    settings = CoreSettings.from_dict({"local_search": {
+        "narrow_rounds": 3, "narrow_stall_moves": 2_000, "max_moves": 5_000,
+        "narrow_pairs_per_row": 1}})
+    plans = []
+    for _ in range(2):
+        calls.clear()
+        state = SearchState(
+            model=model, data=data, core=core, params=BackendParams(seed=4), settings=settings,
+            start=0.0, time_limit=1e6, country=False, integral=True,
+            incumbent=Incumbent(model.linear, BackendParams()))
+        Greedy().run(state, MaxIterations(1))
+        greedy_cost = state.incumbent.cost
+        LocalSearch().run(state, MaxIterations(10**6))
+        plans.append(state.incumbent.plan.values)
+        assert state.incumbent.cost <= greedy_cost
+        # Three rounds with the next seeds; the first and the third on a
+        # core of one pair per row (and the best plan's pairs), fewer than all.
+        (s0, core0), (s1, all1), (s2, core2) = calls
+        assert (s0, s1, s2) == (4, 5, 6)
+        assert all1 is None and core0 == core2 and core0 < core.x_site.size
+    assert np.array_equal(plans[0], plans[1])
+
+
 def test_unicost_cycle_solved_to_its_optimum_on_iterations() -> None:
     from btsopt.generate import cycle_instance
 

@@ -36,6 +36,7 @@ from btsopt.solvers.core.local_search import available as local_search_available
 from btsopt.solvers.core.local_search import local_search
 from btsopt.solvers.core.lp import relaxation_neighbourhood, solve_lp
 from btsopt.solvers.core.regions import RegionalLp
+from btsopt.solvers.core.settings import LocalSearchSettings
 from btsopt.solvers.core.state import CorePlan, SearchState, choice_index
 from btsopt.solvers.core.stop import Deadline, StoppingCriterion
 from btsopt.solvers.core.structure import CoreStructure
@@ -300,15 +301,35 @@ class LocalSearch:
     def run(self, state: SearchState, stop: StoppingCriterion) -> None:
         core, times, settings = state.core, state.settings.time, state.settings.local_search
         if narrow_costs(core, settings.narrow_cost_ratio):
-            seconds = times.local_search_narrow * state.time_limit
-            settings = replace(settings, stall_moves=settings.narrow_stall_moves)
-            columns = None
-        else:
-            seconds = min(times.local_search * state.time_limit, times.local_search_max_seconds)
-            columns = core_columns(core, pair_increase(core, state.relaxation()),
-                                   settings.pairs_per_row)
-        found = local_search(core, state.incumbent.plan.chosen(core), Deadline(seconds) | stop,
-                             seed=state.params.seed, settings=settings, columns=columns)
+            self._run_narrow(state, Deadline(times.local_search_narrow * state.time_limit) | stop)
+            return
+        seconds = min(times.local_search * state.time_limit, times.local_search_max_seconds)
+        columns = core_columns(core, pair_increase(core, state.relaxation()),
+                               settings.pairs_per_row)
+        self._search(state, Deadline(seconds) | stop, state.params.seed, settings, columns)
+
+    def _run_narrow(self, state: SearchState, stop: StoppingCriterion) -> None:
+        """Rounds from the best plan, each until it stalls, with fresh row
+        weights and the next seed; with ``narrow_pairs_per_row`` the even
+        rounds use only a Lagrangian core of the pairs, the odd ones all."""
+        settings = state.settings.local_search
+        round_settings = replace(settings, stall_moves=settings.narrow_stall_moves)
+        core_pairs = None
+        if settings.narrow_pairs_per_row:
+            core_pairs = core_columns(state.core, pair_increase(state.core, state.relaxation()),
+                                      settings.narrow_pairs_per_row)
+        for round_index in range(settings.narrow_rounds):
+            if round_index and stop(state.incumbent.cost):
+                break
+            columns = core_pairs if round_index % 2 == 0 else None
+            self._search(state, stop, state.params.seed + round_index, round_settings, columns)
+
+    @staticmethod
+    def _search(state: SearchState, stop: StoppingCriterion, seed: int,
+                settings: LocalSearchSettings, columns: np.ndarray | None) -> None:
+        core = state.core
+        found = local_search(core, state.incumbent.plan.chosen(core), stop, seed=seed,
+                             settings=settings, columns=columns)
         if found is not None:
             repaired = repair_sharing(core, remove_redundant(core, found))
             if repaired is not None:

@@ -161,6 +161,12 @@ class LocalSearchSettings(_Component):
     narrow_stall_moves: int = setting(
         5_000_000, "stall limit of that long search (it finds 151 on the LSCP only after "
         "about a million moves)", 1)
+    narrow_rounds: int = setting(
+        1, "rounds of that search, each from the best plan with fresh row weights and the "
+        "next seed once the last stalls (narrow_stall_moves); 1: one long search", 1)
+    narrow_pairs_per_row: int = setting(
+        0, "the even rounds of that search (the first, third, ...) use a Lagrangian core of "
+        "this many pairs per row, the odd ones all pairs; 0: all pairs in every round", 0)
 
 
 @dataclass(frozen=True)
