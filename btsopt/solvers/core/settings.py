@@ -368,6 +368,13 @@ class CapacitySettings(_Component):
     new_demand_price: float = setting(
         2.0, "the plan without [demand] prices each tenancy for the demand it adds to its "
         "operator at this many carrier NPVs per carrier's Mb/s (0: not at all)", 0.0)
+    new_demand_price_greenfield: float = setting(
+        4.0, "that price where the plans must keep less than greenfield_kept_share of the "
+        "demand (M-greenfield-demand at 60 s, under load: 1.77 M at 4 against 2.20 M at 2; "
+        "on M-consolidation-demand 4 costs 1.2% more, so kept demand stays at 2)", 0.0)
+    greenfield_kept_share: float = setting(
+        0.5, "share of the demand that keep_service keeps below which a scenario is priced "
+        "as greenfield", 0.0, 1.0)
     overload_credit: float = setting(
         1.0, "the priced plan also credits each tenancy with this many carrier NPVs per "
         "carrier's Mb/s of the first plan's overload (demand its tenancies cannot carry "
@@ -412,6 +419,8 @@ class CapacitySettings(_Component):
         "(btsopt.solvers.capacity_lns): co-locations move where their free carrier saves "
         "paid ones")
     lns_step_seconds: float = setting(2.0, "time limit of each sub-MIP (seconds)", 1e-3)
+    lns_centres: int = setting(
+        1, "tenancies that pay for carriers freed in one sub-MIP (the most paying first)", 1)
     lns_center_pairs: int = setting(
         30, "pairs of the paying tenancy's operator freed around it (the cheapest reaching "
         "its hamlets), with every tenancy on their sites", 0)
