@@ -36,7 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from btsopt.model import SitingModel
-from btsopt.model.linear import LinearModel, restrict_to
+from btsopt.model.linear import LinearModel
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.core.settings import CapacitySettings
 from btsopt.solvers.core.stop import StoppingCriterion
@@ -96,6 +96,18 @@ class _Columns:
         self.w_key_sorted = self.w_key[order_w]
         self.model = model
         self.cap = cap
+
+    def tighten(self, values: np.ndarray, integer: np.ndarray) -> None:
+        """Round the integer columns and pay for exactly the carriers beyond the
+        free ones (in place): a sub-MIP stopped by its time limit may leave
+        ``e`` above what its ``n`` needs, and the plan's cost is what its
+        carriers cost (the evaluator counts them from ``n``)."""
+        cap = self.cap
+        values[integer] = np.round(values[integer])
+        has = cap.n_index >= 0
+        free = 1 + np.maximum(cap.carriers_today[has] - 1, 0)
+        x = values[self.model.x_index[has]]
+        values[cap.e_index[has]] = np.maximum(values[cap.n_index[has]] - x * free, 0.0)
 
     def closure(self, pairs: np.ndarray, on: np.ndarray) -> np.ndarray:
         """Mask of the columns freed with the x-pairs ``pairs``; ``on`` marks the
@@ -175,6 +187,7 @@ def capacity_lns(
     site_cost = np.zeros(model.x_index.shape[0])
     has_y = model.y_index >= 0
     site_cost[has_y] = linear.objective[model.y_index[has_y]]
+    restricted = _Restriction(linear, values)
     steps = improvements = 0
     tried: set[int] = set()  # centres tried since the last cheaper plan
     while not stop(cost, bound):
@@ -187,13 +200,14 @@ def capacity_lns(
         if fresh.size == 0:
             break  # every paying tenancy was a centre since the last gain
         # The tenancy paying most for carriers first; ties by pair index.
-        center = int(fresh[np.lexsort((fresh, -paid[fresh]))[0]])
-        tried.add(center)
-        pairs = _centre_pairs(columns, center, on, pair_cost, site_cost,
-                              settings.lns_center_pairs)
+        centres = fresh[np.lexsort((fresh, -paid[fresh]))[:settings.lns_centres]]
+        tried.update(int(c) for c in centres)
+        pairs = np.unique(np.concatenate([
+            _centre_pairs(columns, int(c), on, pair_cost, site_cost, settings.lns_center_pairs)
+            for c in centres]))
         pairs = np.union1d(pairs, _swap_pairs(columns, on, fixed_pair, rng,
                                               settings.lns_swap_pairs))
-        sub, index = restrict_to(linear, columns.closure(pairs, on), values)
+        sub, index = restricted.around(columns.closure(pairs, on), values)
         step_seconds = min(settings.lns_step_seconds, stop.remaining())
         if step_seconds < MIN_STEP_SECONDS:
             break
@@ -204,15 +218,52 @@ def capacity_lns(
             continue
         trial = values.copy()
         trial[index] = result.values
+        columns.tighten(trial, linear.integer)
         trial_cost = linear.value(trial)
         if (trial_cost < cost - 1e-6 * max(1.0, abs(cost))
                 and linear.max_violation(trial) <= FEASIBILITY_TOLERANCE):
             values, cost = trial, trial_cost
+            restricted.moved_to(values)
             improvements += 1
             tried.clear()
             if on_improvement is not None:
                 on_improvement(values, cost)
     return CapacityLnsOutcome(values, cost, steps, improvements)
+
+
+class _Restriction:
+    """:func:`~btsopt.model.linear.restrict_to` for many small neighbourhoods of
+    one large model: the column-wise matrix and the rows' activity at the
+    current vector are computed once (and again only when the vector moves),
+    so a step costs what its own columns cost."""
+
+    def __init__(self, linear: LinearModel, values: np.ndarray) -> None:
+        self.linear = linear
+        self.csc = linear.matrix.tocsc()
+        self.moved_to(values)
+
+    def moved_to(self, values: np.ndarray) -> None:
+        """The vector every fixed column takes from now on."""
+        self.activity = self.linear.matrix @ values
+
+    def around(self, free: np.ndarray, values: np.ndarray) -> tuple[LinearModel, np.ndarray]:
+        """The sub-model over ``free`` (the same as ``restrict_to``'s)."""
+        linear = self.linear
+        index = np.flatnonzero(free)
+        columns = self.csc[:, index]
+        fixed_activity = self.activity - columns @ values[index]
+        by_row = columns.tocsr()
+        rows = np.flatnonzero(np.diff(by_row.indptr) > 0)
+        sub = LinearModel(
+            objective=linear.objective[index], matrix=by_row[rows],
+            row_lb=linear.row_lb[rows] - fixed_activity[rows],
+            row_ub=linear.row_ub[rows] - fixed_activity[rows],
+            col_lb=linear.col_lb[index], col_ub=linear.col_ub[index],
+            integer=linear.integer[index],
+            offset=float(linear.offset + linear.objective @ values
+                         - linear.objective[index] @ values[index]),
+        )
+        return sub, index
 
 
 def _centre_pairs(columns: _Columns, center: int, on: np.ndarray, pair_cost: np.ndarray,

@@ -40,7 +40,6 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from btsopt.data import ProblemData
-from btsopt.evaluation.capacity import max_flow_split
 from btsopt.model import SitingModel, build_model
 from btsopt.plan import Plan
 from btsopt.radio import Coverage
@@ -132,7 +131,8 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     plan comes from the same scenario with each tenancy also priced for the demand
     it would add to its operator: the hamlets it reaches that no plan must
     cover for that operator anyway (keep_service, or a tenancy that cannot go),
-    at ``capacity.new_demand_price`` times a carrier's NPV per Mb/s. A tenancy
+    at ``capacity.new_demand_price`` (``new_demand_price_greenfield`` where little
+    demand is kept) times a carrier's NPV per Mb/s. A tenancy
     added for sharing then goes where it brings its operator little new
     traffic to carry.
     """
@@ -159,11 +159,13 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     bound = max(result.bound, _carrier_bound(capacitated, model, plain, result.values, params,
                                              core))
     tenancies = model.plan(result.values).tenancies.copy()
-    if core.capacity.new_demand_price == 0 and core.capacity.overload_credit == 0:
-        return tenancies, bound  # the priced solve would be the same problem
     must = np.zeros(cap.v_index.shape, dtype=bool)
     has_v = cap.v_index >= 0
     must[has_v] = capacitated.linear.col_lb[cap.v_index[has_v]] > 0.5
+    settings = core.capacity
+    demand_price = _new_demand_price(cap, must, settings)
+    if demand_price == 0 and settings.overload_credit == 0:
+        return tenancies, bound  # the priced solve would be the same problem
     xj, xk = np.nonzero(model.x_index >= 0)
     order = np.argsort(model.x_index[xj, xk])
     xk = xk[order]
@@ -173,8 +175,7 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     xj = xj[order]
     price = capacitated.levels[-1].objective[cap.e_index[xj, xk]]
     base = model.levels[-1].objective.copy()
-    base[:xk.size] += core.capacity.new_demand_price * price / cap.capacity[xk] * added
-    settings = core.capacity
+    base[:xk.size] += demand_price * price / cap.capacity[xk] * added
     rounds = settings.overload_rounds if settings.overload_credit > 0 else 1
     current = model.plan(result.values)
     overload = np.zeros(cap.demand.shape)
@@ -205,6 +206,18 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
             break
         current = priced.plan(again.values)
     return current.tenancies.copy(), bound
+
+
+def _new_demand_price(cap, kept: np.ndarray, settings) -> float:
+    """``new_demand_price``, or ``new_demand_price_greenfield`` where the plans
+    must keep less than ``greenfield_kept_share`` of the demand: then almost
+    every tenancy's demand is new, and which operator covers a hamlet decides
+    whether its tenancies stay within ``max_carriers``."""
+    total = float(cap.demand.sum())
+    kept_share = float((cap.demand * kept).sum()) / total if total > 0 else 1.0
+    if kept_share < settings.greenfield_kept_share:
+        return settings.new_demand_price_greenfield
+    return settings.new_demand_price
 
 
 def _carrier_bound(capacitated: SitingModel, plain_model: SitingModel, plain: ProblemData,
@@ -523,7 +536,7 @@ def _trimmed_carriers(data: ProblemData, coverage: Coverage, x: np.ndarray,
         d = demand.demand_mbps[:, k]
         keep = d[hamlet] > 0
         room = np.where(x[:, k], max_n[0, k] * c[k], 0.0)
-        _, flow, _ = max_flow_split(d, hamlet[keep], site[keep], room)
+        flow, _ = _max_flow(d, hamlet[keep], site[keep], room)
         loads[:, k] = np.bincount(site[keep], weights=flow, minlength=data.num_sites)
     carriers = np.where(x, np.clip(np.ceil(loads / c[None, :] - 1e-9), 1, max_n), 0)
     carriers = carriers.astype(np.int64)

@@ -12,9 +12,10 @@ from conftest import tiny_with_demand
 
 from btsopt import Plan, SolveParams, evaluate, read_scenario, solve
 from btsopt.model import build_model
+from btsopt.model.linear import restrict_to
 from btsopt.radio import compute_coverage
 from btsopt.solvers.base import BackendParams
-from btsopt.solvers.capacity_lns import capacity_lns
+from btsopt.solvers.capacity_lns import _Columns, _Restriction, capacity_lns
 from btsopt.solvers.core import CoreSettings, MaxIterations
 from btsopt.solvers.core.settings import CapacitySettings
 from btsopt.solvers.core.stop import Never
@@ -34,9 +35,9 @@ def _tiny(folder: Path):
     return data, build_model(data, compute_coverage(data))
 
 
-def _run(model, values, steps: int = 0, seed: int = 0):
+def _run(model, values, steps: int = 0, seed: int = 0, centres: int = 1):
     linear = model.linear.with_objective(model.levels[-1].objective, model.levels[-1].offset)
-    settings = CapacitySettings(lns_max_steps=steps)
+    settings = CapacitySettings(lns_max_steps=steps, lns_centres=centres)
     return linear, capacity_lns(model, linear, values, BackendParams(time_limit=60, seed=seed),
                                 settings, Never())
 
@@ -57,6 +58,17 @@ def test_lns_takes_off_the_carriers_nobody_needs(tmp_path: Path) -> None:
     assert evaluate(data, plan).system_cost == pytest.approx(OPTIMUM, abs=1e-3)
     # Deterministic: the same seed gives the same vector.
     assert np.array_equal(_run(model, values)[1].values, outcome.values)
+
+
+def test_lns_with_both_paying_tenancies_in_one_step(tmp_path: Path) -> None:
+    # Two centres a step: both paying tenancies of the optimum are tried in
+    # one sub-MIP, so the search ends after one step without a gain.
+    data, model = _tiny(tmp_path / "s")
+    values = model.solution(Plan(TENANCIES, np.array([[1, 0], [1, 2], [0, 0], [2, 0]])))
+    linear, outcome = _run(model, values, centres=2)
+    assert outcome.steps == 1 and outcome.improvements == 0
+    start = model.solution(Plan(TENANCIES, np.where(TENANCIES, 3, 0)))
+    assert _run(model, start, centres=2)[1].cost == pytest.approx(OPTIMUM, abs=1e-3)
 
 
 def test_lns_stops_on_its_step_budget_and_on_its_stop(tmp_path: Path) -> None:
@@ -91,3 +103,36 @@ def test_solve_runs_the_lns_after_the_start_when_the_model_is_too_large(
     assert result.objective >= OPTIMUM - 1e-3
     if lns:
         assert result.objective == pytest.approx(OPTIMUM, abs=1e-3)
+
+
+def test_restriction_is_restrict_to(tmp_path: Path) -> None:
+    # The cached restriction builds the same sub-model as restrict_to.
+    data, model = _tiny(tmp_path / "s")
+    values = model.solution(Plan(TENANCIES, np.where(TENANCIES, 3, 0)))
+    linear = model.linear.with_objective(model.levels[-1].objective, model.levels[-1].offset)
+    rng = np.random.default_rng(3)
+    restriction = _Restriction(linear, values)
+    for _ in range(5):
+        free = rng.random(linear.num_cols) < 0.4
+        ours, ours_index = restriction.around(free, values)
+        theirs, theirs_index = restrict_to(linear, free, values)
+        assert np.array_equal(ours_index, theirs_index)
+        assert (ours.matrix != theirs.matrix).nnz == 0
+        for name in ("objective", "row_lb", "row_ub", "col_lb", "col_ub", "integer"):
+            assert np.allclose(getattr(ours, name), getattr(theirs, name)), name
+        assert ours.offset == pytest.approx(theirs.offset)
+
+
+def test_tighten_pays_only_for_carriers_beyond_the_free_ones(tmp_path: Path) -> None:
+    # A sub-MIP stopped early may leave e above n's need: the plan then costs
+    # more in the model than its carriers do. Tightening restores the cost.
+    data, model = _tiny(tmp_path / "s")
+    values = model.solution(Plan(TENANCIES, np.array([[1, 0], [1, 2], [0, 0], [2, 0]])))
+    linear = model.linear.with_objective(model.levels[-1].objective, model.levels[-1].offset)
+    loose = values.copy()
+    loose[model.capacity.e_index[0, 0]] += 2.0  # alpha on E1: one carrier, none paid
+    loose[model.x_index[3, 0]] = 1.0 - 1e-9  # HiGHS's near-integers
+    assert linear.value(loose) == pytest.approx(OPTIMUM + 2 * CARRIER, abs=1e-3)
+    _Columns(model).tighten(loose, linear.integer)
+    assert linear.value(loose) == pytest.approx(linear.value(values), abs=1e-9)
+    assert np.array_equal(loose, values)

@@ -4,12 +4,19 @@ instances small enough to enumerate."""
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from btsopt.solvers.capacity_start import _cheapest_loads, _few_carriers, _max_flow
+from btsopt.solvers.capacity_start import (
+    _cheapest_loads,
+    _few_carriers,
+    _max_flow,
+    _new_demand_price,
+)
+from btsopt.solvers.core.settings import CapacitySettings
 
 CARRIER_MBPS = 10.0
 
@@ -80,3 +87,16 @@ def test_cheapest_loads_carry_everything_and_never_beat_enumeration(data) -> Non
     assert carriers is not None and (carriers >= 1).all() and (carriers <= most).all()
     assert not (_max_flow(supply, hamlet, site, carriers * CARRIER_MBPS)[1] > 0).any()
     assert int(np.maximum(carriers - free, 0).sum()) >= fewest
+
+
+def test_greenfield_demand_is_priced_higher() -> None:
+    # Nothing kept (greenfield): the greenfield price; most demand kept: the
+    # usual one; the threshold is the kept share of the demand (Mb/s).
+    settings = CapacitySettings()
+    cap = SimpleNamespace(demand=np.array([[10.0, 30.0], [20.0, 40.0]]))
+    nothing = np.zeros((2, 2), dtype=bool)
+    assert _new_demand_price(cap, nothing, settings) == settings.new_demand_price_greenfield
+    most = np.array([[False, True], [False, True]])  # 70 of 100 Mb/s kept
+    assert _new_demand_price(cap, most, settings) == settings.new_demand_price
+    some = np.array([[True, False], [True, False]])  # 30 of 100
+    assert _new_demand_price(cap, some, settings) == settings.new_demand_price_greenfield

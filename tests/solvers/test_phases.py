@@ -183,14 +183,15 @@ def test_narrow_rounds_restart_from_the_best_and_alternate_core_and_all_pairs(
 
     def recording(*args, **kwargs):
         columns = kwargs["columns"]
-        calls.append((kwargs["seed"], None if columns is None else int(columns.sum())))
+        calls.append((kwargs["seed"], None if columns is None else int(columns.sum()),
+                      kwargs["settings"].max_moves))
         return phases_module.local_search.__wrapped__(*args, **kwargs)
 
     recording.__wrapped__ = phases_module.local_search
     monkeypatch.setattr(phases_module, "local_search", recording)
     settings = CoreSettings.from_dict({"local_search": {
-        "narrow_rounds": 3, "narrow_stall_moves": 2_000, "max_moves": 5_000,
-        "narrow_pairs_per_row": 1}})
+        "narrow_rounds": 3, "narrow_stall_moves": 2_000, "chunk": 1_000,
+        "max_moves": 100_000, "narrow_pairs_per_row": 1}})
     plans = []
     for _ in range(2):
         calls.clear()
@@ -203,11 +204,13 @@ def test_narrow_rounds_restart_from_the_best_and_alternate_core_and_all_pairs(
         LocalSearch().run(state, MaxIterations(10**6))
         plans.append(state.incumbent.plan.values)
         assert state.incumbent.cost <= greedy_cost
-        # Three rounds with the next seeds; the first and the third on a
-        # core of one pair per row (and the best plan's pairs), fewer than all.
-        (s0, core0), (s1, all1), (s2, core2) = calls
+        # Three rounds (each ended by its stall limit) with the next seeds;
+        # the first and the third on a core of one pair per row (and the
+        # best plan's pairs), fewer than all; max_moves for all of them.
+        (s0, core0, left0), (s1, all1, left1), (s2, core2, left2) = calls
         assert (s0, s1, s2) == (4, 5, 6)
-        assert all1 is None and core0 == core2 and core0 < core.x_site.size
+        assert all1 is None and core0 <= core2 < core.x_site.size
+        assert left0 == 100_000 > left1 > left2 > 0
     assert np.array_equal(plans[0], plans[1])
 
 

@@ -22,7 +22,7 @@ one of its rows crosses its demand (the pairs of that row are updated) or an
 uncovered row's weight grows; a row covered once names its only coverer by
 the XOR of its chosen pairs, so covering it twice costs one update, not a
 scan. Picking a pair then reads one score instead of summing its rows: on
-rail-shaped models (825 pairs a row) twice the moves a second of summing,
+rail-shaped models (825 pairs a row) two to three times the moves a second,
 with exactly the same moves (whole-number weights keep the sums exact). The
 loop is compiled with numba (a measured need: on an scpnrh-shaped instance
 127,000 moves a second compiled, 828 with numba's compiler off). It runs in chunks of moves so that Python can check the

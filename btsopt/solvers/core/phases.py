@@ -284,9 +284,10 @@ class LocalSearch:
     (not where the regional LPs guide the steps: it ignores the sharing row).
 
     On unicost-like set covering (:func:`narrow_costs`) it runs on every
-    model size, over all pairs, for a larger share of the time and with a
-    longer stall limit: there the bound stays far below the optimum and only
-    the search moves."""
+    model size, for a larger share of the time and with a longer stall
+    limit, in rounds that alternate a Lagrangian core of the pairs and all
+    pairs: there the bound stays far below the optimum and only the search
+    moves."""
 
     name = "local_search"
 
@@ -311,25 +312,35 @@ class LocalSearch:
     def _run_narrow(self, state: SearchState, stop: StoppingCriterion) -> None:
         """Rounds from the best plan, each until it stalls, with fresh row
         weights and the next seed; with ``narrow_pairs_per_row`` the even
-        rounds use only a Lagrangian core of the pairs, the odd ones all."""
+        rounds use only a Lagrangian core of the pairs, the odd ones all.
+        ``max_moves`` caps the moves of all rounds together."""
         settings = state.settings.local_search
-        round_settings = replace(settings, stall_moves=settings.narrow_stall_moves)
         core_pairs = None
         if settings.narrow_pairs_per_row:
             core_pairs = core_columns(state.core, pair_increase(state.core, state.relaxation()),
                                       settings.narrow_pairs_per_row)
+        made = [0]  # moves of the finished rounds and of the running one
+
+        def count(moves: int, best: float) -> None:
+            made[-1] = moves
+
         for round_index in range(settings.narrow_rounds):
-            if round_index and stop(state.incumbent.cost):
+            left = settings.max_moves - sum(made)
+            if left <= 0 or (round_index and stop(state.incumbent.cost)):
                 break
+            made.append(0)
             columns = core_pairs if round_index % 2 == 0 else None
-            self._search(state, stop, state.params.seed + round_index, round_settings, columns)
+            self._search(state, stop, state.params.seed + round_index,
+                         replace(settings, stall_moves=settings.narrow_stall_moves,
+                                 max_moves=left), columns, count)
 
     @staticmethod
     def _search(state: SearchState, stop: StoppingCriterion, seed: int,
-                settings: LocalSearchSettings, columns: np.ndarray | None) -> None:
+                settings: LocalSearchSettings, columns: np.ndarray | None,
+                on_chunk=None) -> None:
         core = state.core
         found = local_search(core, state.incumbent.plan.chosen(core), stop, seed=seed,
-                             settings=settings, columns=columns)
+                             settings=settings, columns=columns, on_chunk=on_chunk)
         if found is not None:
             repaired = repair_sharing(core, remove_redundant(core, found))
             if repaired is not None:

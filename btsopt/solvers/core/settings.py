@@ -159,14 +159,19 @@ class LocalSearchSettings(_Component):
         "location covering, scpcyc, rail) has a weak LP bound: a long search closes the gap "
         "(LSCP of Nam Dinh: 151 sites against 162); 0 switches the rule off", 0.0)
     narrow_stall_moves: int = setting(
-        5_000_000, "stall limit of that long search (it finds 151 on the LSCP only after "
-        "about a million moves)", 1)
+        10_000_000, "stall limit of each round of that long search (it finds 151 on the LSCP "
+        "only after about a million moves; on the rail-shaped core, 61 came 4.6 to 8.2 "
+        "million moves after the previous better plan)", 1)
     narrow_rounds: int = setting(
-        1, "rounds of that search, each from the best plan with fresh row weights and the "
-        "next seed once the last stalls (narrow_stall_moves); 1: one long search", 1)
+        1000, "rounds of that search, each from the best plan with fresh row weights and the "
+        "next seed once the last stalls (narrow_stall_moves), until the deadline or "
+        "max_moves for all rounds together; 1: one long search", 1)
     narrow_pairs_per_row: int = setting(
-        0, "the even rounds of that search (the first, third, ...) use a Lagrangian core of "
-        "this many pairs per row, the odd ones all pairs; 0: all pairs in every round", 0)
+        60, "the even rounds of that search (the first, third, ...) use a Lagrangian core of "
+        "this many pairs per row, the odd ones all pairs; 0: all pairs in every round. The "
+        "core's moves are ten times cheaper on rail-shaped models (825 pairs a row; 235,000 "
+        "moves a CPU second against 21,000) and reach 61 where all pairs end at 62-63 in "
+        "60 s; models with short rows (scpcyc: 4 pairs a row) keep all their pairs", 0)
 
 
 @dataclass(frozen=True)
@@ -366,6 +371,13 @@ class CapacitySettings(_Component):
     new_demand_price: float = setting(
         2.0, "the plan without [demand] prices each tenancy for the demand it adds to its "
         "operator at this many carrier NPVs per carrier's Mb/s (0: not at all)", 0.0)
+    new_demand_price_greenfield: float = setting(
+        4.0, "that price where the plans must keep less than greenfield_kept_share of the "
+        "demand (M-greenfield-demand at 60 s, under load: 1.77 M at 4 against 2.20 M at 2; "
+        "on M-consolidation-demand 4 costs 1.2% more, so kept demand stays at 2)", 0.0)
+    greenfield_kept_share: float = setting(
+        0.5, "share of the demand that keep_service keeps below which a scenario is priced "
+        "as greenfield", 0.0, 1.0)
     overload_credit: float = setting(
         1.0, "the priced plan also credits each tenancy with this many carrier NPVs per "
         "carrier's Mb/s of the first plan's overload (demand its tenancies cannot carry "
@@ -420,6 +432,8 @@ class CapacitySettings(_Component):
         "(btsopt.solvers.capacity_lns): co-locations move where their free carrier saves "
         "paid ones")
     lns_step_seconds: float = setting(2.0, "time limit of each sub-MIP (seconds)", 1e-3)
+    lns_centres: int = setting(
+        1, "tenancies that pay for carriers freed in one sub-MIP (the most paying first)", 1)
     lns_center_pairs: int = setting(
         30, "pairs of the paying tenancy's operator freed around it (the cheapest reaching "
         "its hamlets), with every tenancy on their sites", 0)
