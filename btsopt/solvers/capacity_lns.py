@@ -97,6 +97,18 @@ class _Columns:
         self.model = model
         self.cap = cap
 
+    def tighten(self, values: np.ndarray, integer: np.ndarray) -> None:
+        """Round the integer columns and pay for exactly the carriers beyond the
+        free ones (in place): a sub-MIP stopped by its time limit may leave
+        ``e`` above what its ``n`` needs, and the plan's cost is what its
+        carriers cost (the evaluator counts them from ``n``)."""
+        cap = self.cap
+        values[integer] = np.round(values[integer])
+        has = cap.n_index >= 0
+        free = 1 + np.maximum(cap.carriers_today[has] - 1, 0)
+        x = values[self.model.x_index[has]]
+        values[cap.e_index[has]] = np.maximum(values[cap.n_index[has]] - x * free, 0.0)
+
     def closure(self, pairs: np.ndarray, on: np.ndarray) -> np.ndarray:
         """Mask of the columns freed with the x-pairs ``pairs``; ``on`` marks the
         plan's tenancies (a ``w`` on any other fixed pair stays at 0)."""
@@ -206,6 +218,7 @@ def capacity_lns(
             continue
         trial = values.copy()
         trial[index] = result.values
+        columns.tighten(trial, linear.integer)
         trial_cost = linear.value(trial)
         if (trial_cost < cost - 1e-6 * max(1.0, abs(cost))
                 and linear.max_violation(trial) <= FEASIBILITY_TOLERANCE):

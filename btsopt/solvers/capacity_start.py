@@ -40,7 +40,6 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from btsopt.data import ProblemData
-from btsopt.evaluation.capacity import max_flow_split
 from btsopt.model import SitingModel, build_model
 from btsopt.plan import Plan
 from btsopt.radio import Coverage
@@ -400,7 +399,7 @@ def _trimmed_carriers(data: ProblemData, coverage: Coverage, x: np.ndarray,
         d = demand.demand_mbps[:, k]
         keep = d[hamlet] > 0
         room = np.where(x[:, k], max_n[0, k] * c[k], 0.0)
-        _, flow, _ = max_flow_split(d, hamlet[keep], site[keep], room)
+        flow, _ = _max_flow(d, hamlet[keep], site[keep], room)
         loads[:, k] = np.bincount(site[keep], weights=flow, minlength=data.num_sites)
     carriers = np.where(x, np.clip(np.ceil(loads / c[None, :] - 1e-9), 1, max_n), 0)
     carriers = carriers.astype(np.int64)

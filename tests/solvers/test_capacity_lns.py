@@ -15,7 +15,7 @@ from btsopt.model import build_model
 from btsopt.model.linear import restrict_to
 from btsopt.radio import compute_coverage
 from btsopt.solvers.base import BackendParams
-from btsopt.solvers.capacity_lns import _Restriction, capacity_lns
+from btsopt.solvers.capacity_lns import _Columns, _Restriction, capacity_lns
 from btsopt.solvers.core import CoreSettings, MaxIterations
 from btsopt.solvers.core.settings import CapacitySettings
 from btsopt.solvers.core.stop import Never
@@ -121,3 +121,18 @@ def test_restriction_is_restrict_to(tmp_path: Path) -> None:
         for name in ("objective", "row_lb", "row_ub", "col_lb", "col_ub", "integer"):
             assert np.allclose(getattr(ours, name), getattr(theirs, name)), name
         assert ours.offset == pytest.approx(theirs.offset)
+
+
+def test_tighten_pays_only_for_carriers_beyond_the_free_ones(tmp_path: Path) -> None:
+    # A sub-MIP stopped early may leave e above n's need: the plan then costs
+    # more in the model than its carriers do. Tightening restores the cost.
+    data, model = _tiny(tmp_path / "s")
+    values = model.solution(Plan(TENANCIES, np.array([[1, 0], [1, 2], [0, 0], [2, 0]])))
+    linear = model.linear.with_objective(model.levels[-1].objective, model.levels[-1].offset)
+    loose = values.copy()
+    loose[model.capacity.e_index[0, 0]] += 2.0  # alpha on E1: one carrier, none paid
+    loose[model.x_index[3, 0]] = 1.0 - 1e-9  # HiGHS's near-integers
+    assert linear.value(loose) == pytest.approx(OPTIMUM + 2 * CARRIER, abs=1e-3)
+    _Columns(model).tighten(loose, linear.integer)
+    assert linear.value(loose) == pytest.approx(linear.value(values), abs=1e-9)
+    assert np.array_equal(loose, values)
