@@ -170,8 +170,9 @@ class LocalSearchSettings(_Component):
         60, "the even rounds of that search (the first, third, ...) use a Lagrangian core of "
         "this many pairs per row, the odd ones all pairs; 0: all pairs in every round. The "
         "core's moves are ten times cheaper on rail-shaped models (825 pairs a row; 235,000 "
-        "moves a CPU second against 21,000) and reach 61 where all pairs end at 62-63 in "
-        "60 s; models with short rows (scpcyc: 4 pairs a row) keep all their pairs", 0)
+        "moves a CPU second against 21,000): rail at 60 s 62/61/61 against 63/63/62 over all "
+        "pairs (under load); models with short rows (scpcyc: 4 pairs a row) keep all their "
+        "pairs", 0)
 
 
 @dataclass(frozen=True)
