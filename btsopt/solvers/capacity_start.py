@@ -156,8 +156,11 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
                         None, core)
     if not result.has_solution:
         return None, result.bound
+    bound_started = time.perf_counter()
     bound = max(result.bound, _carrier_bound(capacitated, model, plain, result.values, params,
                                              core))
+    # The carrier bound has its own time (bound_share), not the priced plans'.
+    deadline += time.perf_counter() - bound_started
     tenancies = model.plan(result.values).tenancies.copy()
     must = np.zeros(cap.v_index.shape, dtype=bool)
     has_v = cap.v_index >= 0
