@@ -84,9 +84,8 @@ class _Columns:
         self.x_op = xk[order]
         self.num_ops = model.x_index.shape[1]
         cover = sparse.csc_matrix(model.cover)
-        self.reach = cover  # hamlets x x-pairs (in x column order)
         self.reach_rows = cover.T.tocsr()  # x-pairs x hamlets
-        # Pairs reaching each hamlet, per operator (hamlets x x-pairs, CSR).
+        # The pairs reaching each hamlet (hamlets x x-pairs, CSR).
         self.hamlet_pairs = cover.tocsr()
         self.w_cols = cap.w_start + np.arange(cap.w_hamlet.size)
         self.w_key = cap.w_hamlet * self.num_ops + self.x_op[cap.w_x]
