@@ -41,11 +41,13 @@ from scipy.sparse import csgraph
 
 from btsopt.data import ProblemData
 from btsopt.model import SitingModel, build_model
+from btsopt.model.capacity import CapacityColumns
 from btsopt.plan import Plan
 from btsopt.radio import Coverage
 from btsopt.solvers.base import BackendParams
 from btsopt.solvers.capacity_bound import carrier_prices
 from btsopt.solvers.core import CoreSettings, solve_core
+from btsopt.solvers.core.settings import CapacitySettings
 from btsopt.solvers.highs import _configured
 
 
@@ -211,7 +213,8 @@ def _cover_plan(data: ProblemData, coverage: Coverage, capacitated: SitingModel,
     return current.tenancies.copy(), bound
 
 
-def _new_demand_price(cap, kept: np.ndarray, settings) -> float:
+def _new_demand_price(cap: CapacityColumns, kept: np.ndarray,
+                      settings: CapacitySettings) -> float:
     """``new_demand_price``, or ``new_demand_price_greenfield`` where the plans
     must keep less than ``greenfield_kept_share`` of the demand: then almost
     every tenancy's demand is new, and which operator covers a hamlet decides
