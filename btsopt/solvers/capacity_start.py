@@ -45,7 +45,7 @@ from btsopt.model.capacity import CapacityColumns
 from btsopt.plan import Plan
 from btsopt.radio import Coverage
 from btsopt.solvers.base import BackendParams
-from btsopt.solvers.capacity_bound import carrier_prices
+from btsopt.solvers.capacity_bound import carrier_prices, relaxation_bound
 from btsopt.solvers.core import CoreSettings, solve_core
 from btsopt.solvers.core.settings import CapacitySettings
 from btsopt.solvers.highs import _configured
@@ -229,17 +229,29 @@ def _new_demand_price(cap: CapacityColumns, kept: np.ndarray,
 def _carrier_bound(capacitated: SitingModel, plain_model: SitingModel, plain: ProblemData,
                    values: np.ndarray, params: BackendParams, core: CoreSettings) -> float:
     """The bound with carriers priced (:mod:`.capacity_bound`) from the plan
-    ``values`` of the model without [demand]; ``-inf`` when no price applies."""
+    ``values`` of the model without [demand]: its LP with the capacity rows
+    (``bound_lp``), then the core on the priced model; ``-inf`` when no price
+    applies."""
     settings = core.capacity
     num_x = int((plain_model.x_index >= 0).sum())
     prices = carrier_prices(capacitated, plain_model, values[:num_x], settings.bound_price)
     seconds = min(settings.bound_share * params.time_limit, settings.max_bound_seconds)
     if not prices.active or seconds <= 0:
         return -math.inf
-    found = solve_core(prices.priced(plain_model), plain,
-                       replace(params, time_limit=seconds, progress=_Silent(params.progress)),
-                       None, core)
-    return found.bound + prices.constant
+    started = time.perf_counter()
+    bound = -math.inf
+    if settings.bound_lp and num_x <= core.scale.country_columns:
+        # Not at country scale: one chunk of PDLP there outlasts the bound's time.
+        bound = relaxation_bound(capacitated, plain_model, values[:num_x], settings,
+                                 settings.bound_lp_share * seconds,
+                                 lambda: _Silent(params.progress).stop_requested).bound
+    left = seconds - (time.perf_counter() - started)
+    if left > 0 and not (settings.bound_lp and settings.bound_lp_share >= 1):
+        found = solve_core(prices.priced(plain_model), plain,
+                           replace(params, time_limit=left, progress=_Silent(params.progress)),
+                           None, core)
+        bound = max(bound, found.bound + prices.constant)
+    return bound
 
 
 def _overload(data: ProblemData, coverage: Coverage, x: np.ndarray) -> np.ndarray:

@@ -422,6 +422,24 @@ class CapacitySettings(_Component):
     bound_share: float = setting(
         0.15, "share of the time limit for the core's bound of that priced model", 0.0, 1.0)
     max_bound_seconds: float = setting(15.0, "cap on that time (seconds)", 0.0)
+    bound_lp: bool = setting(
+        True, "where bound_price applies, first the LP relaxation of the model without "
+        "[demand] plus carriers and each operator's capacity row, by PDLP chunks: any chunk's "
+        "duals give a valid bound (btsopt.solvers.capacity_bound.relaxation_bound; "
+        "M-consolidation-demand 1.60 M against the priced core's 1.40 M in 8 s)")
+    bound_lp_share: float = setting(
+        0.6, "share of the bound's time for that LP; the priced core's solve gets the rest "
+        "(1: the LP alone)", 0.0, 1.0)
+    bound_lp_iterations: int = setting(
+        500, "PDLP iterations of that LP's first chunk", 1)
+    bound_lp_growth: float = setting(
+        1.3, "each next chunk this much longer", 1.0, 10.0)
+    bound_lp_tolerance: float = setting(
+        1e-6, "PDLP's relative optimality tolerance there: the chunk where it holds is the "
+        "last", 1e-12, 1.0)
+    bound_lp_max_chunks: int = setting(
+        0, "chunks at most (0: until the tolerance holds or the time is up; tests set it "
+        "so that they stop on iterations)", 0)
     exact_max_columns: int = setting(
         60_000, "hand the whole capacitated model to HiGHS after the start plan only below "
         "this many columns: the province's (365,476) does not even solve its LP in "
