@@ -357,3 +357,75 @@ def test_start_skips_the_priced_plans_once_the_cover_time_is_spent(tmp_path: Pat
         assert found.plan is not None and evaluate(data, found.plan).admissible
         plans.append(found.plan.tenancies)
     assert all(np.array_equal(plans[0], other) for other in plans[1:])
+
+
+# --------------------------------------------------------------------------- a plan always
+
+@pytest.fixture(scope="module")
+def s_demand(tmp_path_factory):
+    """The S family with [demand] (seed 4): (variant -> (data, coverage, model))."""
+    from btsopt.generate import generate_family
+    from btsopt.model import build_model
+    from btsopt.radio import compute_coverage
+
+    made = {}
+    for variant in ("consolidation", "brownfield"):
+        folder = tmp_path_factory.mktemp(f"s-{variant}-demand")
+        data = read_scenario(generate_family("S", variant, folder, seed=4, demand=True))
+        coverage = compute_coverage(data)
+        made[variant] = (data, coverage, build_model(data, coverage))
+    return made
+
+
+def _start_now(data, coverage, model, time_limit: float, progress=None):
+    from btsopt.solvers.base import BackendParams
+    from btsopt.solvers.capacity_start import capacity_start
+
+    return capacity_start(data, coverage, model,
+                          BackendParams(time_limit=time_limit, seed=3, progress=progress))
+
+
+@pytest.mark.parametrize("variant", ["consolidation", "brownfield"])
+def test_start_past_its_deadline_still_carries_the_demand(s_demand, variant: str) -> None:
+    # A time limit spent before the start begins: the cover solve makes its
+    # first plan only, the repair adds tenancies until every operator's demand
+    # fits (on S-consolidation a fifth more tenancies), the carriers come from max
+    # flows, and on brownfield co-tenants bring back the shared-site ratio the
+    # new sites took below 30%. The evaluator accepts the plan, and the same
+    # seed gives the same plan (the clock is out of the picture at once).
+    data, coverage, model = s_demand[variant]
+    found = _start_now(data, coverage, model, 1e-6)
+    assert found.plan is not None
+    evaluation = evaluate(data, found.plan)
+    assert evaluation.admissible, evaluation.violations
+    assert evaluation.shared_site_ratio >= 0.3 - 1e-9
+    again = _start_now(data, coverage, model, 1e-6)
+    assert again.plan is not None
+    assert np.array_equal(found.plan.tenancies, again.plan.tenancies)
+    assert np.array_equal(found.plan.carriers, again.plan.carriers)
+
+
+def test_start_after_ctrl_c_still_carries_the_demand(s_demand) -> None:
+    # Ctrl-C before the start: the same, with all the time in the world.
+    from btsopt.progress import Progress
+
+    data, coverage, model = s_demand["consolidation"]
+    progress = Progress()
+    progress.request_stop()
+    found = _start_now(data, coverage, model, 600.0, progress)
+    assert found.plan is not None
+    assert evaluate(data, found.plan).admissible
+
+
+def test_start_without_rounds_or_depth_still_carries_the_demand(s_demand) -> None:
+    # No rounds at the relief depth and no depth: the rounds look as far out
+    # along the flow as they must, and end with the demand carried.
+    from btsopt.solvers.base import BackendParams
+    from btsopt.solvers.capacity_start import capacity_start
+    from btsopt.solvers.core import CoreSettings
+
+    data, coverage, model = s_demand["consolidation"]
+    core = CoreSettings.from_dict({"capacity": {"max_rounds": 0, "relief_depth": 0}})
+    found = capacity_start(data, coverage, model, BackendParams(time_limit=1e-6), core)
+    assert found.plan is not None
+    assert evaluate(data, found.plan).admissible

@@ -538,8 +538,11 @@ def _parse_fast(text: str, separator: str) -> _Parsed | None:
     names = [f"c{i}" for i in range(len(header))]
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pa_csv.ReadOptions(column_names=names),
+            pa.BufferReader(text.encode("utf-8")),
+            # No Arrow thread pool: its threads, torn down at interpreter exit,
+            # abort the process now and then ("terminate called without an
+            # active exception", apache/arrow#34314); one thread reads fast enough.
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
             parse_options=pa_csv.ParseOptions(
                 delimiter=separator, quote_char='"', double_quote=True, escape_char=False,
                 newlines_in_values=True, ignore_empty_lines=False,
@@ -670,7 +673,7 @@ def _read_parquet(path: Path) -> Table:
     import pyarrow.parquet as pq
 
     try:
-        arrow = pq.read_table(path)
+        arrow = pq.read_table(path, use_threads=False)  # no thread pool: see _parse_fast
     except (pa.ArrowException, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ScenarioError(f"not a readable Parquet file: {first[:120]}", file=str(path)) from None

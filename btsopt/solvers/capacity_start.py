@@ -11,16 +11,24 @@
 2. Per operator, a max flow from its covered hamlets to its tenancies, each
    at ``max_carriers``. Next to each hamlet whose demand does not fit, the
    cheapest usable tenancy reaching it is added (its site's cost counts when
-   the site is not active yet); then the flow is solved again, for at most
-   ``max_rounds`` rounds. Because the flow may split and move any hamlet's
-   demand over every tenancy reaching it, a tenancy is added only where no
-   split of the plan's tenancies at full carriers carries the demand:
-   carriers come before sites.
+   the site is not active yet); then the flow is solved again, until the
+   demand fits (the clock does not stop it). Because the flow may split and
+   move any hamlet's demand over every tenancy reaching it, a tenancy is
+   added only where no split of the plan's tenancies at full carriers
+   carries the demand: carriers come before sites. Where new sites took a
+   hard shared-site ratio below its target, co-tenants bring it back and
+   their demand is placed the same way.
 3. Carriers: the cheapest integer carriers for those tenancies, one small
    MILP per operator (:func:`optimal_carriers`) started from slope-scaled
    min-cost flows whose loads are rounded up and trimmed; or, with
    ``exact_carriers`` off, the flow's loads rounded up and then one fewer on
-   each tenancy, the most idle first, while the demand still fits.
+   each tenancy, the most idle first, while the demand still fits. Once the
+   start's share of the time is spent (or on Ctrl-C), no MILP, flow or trim
+   starts: the carriers are a max flow's loads rounded up.
+
+Whatever the cover solve returns, the start therefore ends with a plan that
+carries the demand (unless some demand cannot fit whatever tenancies are
+added).
 
 Every knob is in :class:`~btsopt.solvers.core.settings.CapacitySettings`.
 The plan is a start for an exact backend; the caller checks it with the
@@ -48,6 +56,7 @@ from btsopt.solvers.base import BackendParams
 from btsopt.solvers.capacity_bound import carrier_prices, relaxation_bound
 from btsopt.solvers.core import CoreSettings, solve_core
 from btsopt.solvers.core.settings import CapacitySettings
+from btsopt.solvers.core.stop import Deadline, Interrupt, StoppingCriterion
 from btsopt.solvers.highs import _configured
 
 
@@ -297,7 +306,8 @@ class CapacityStart:
     Attributes
     ----------
     plan
-        A plan that carries the demand, or ``None`` when the repair failed.
+        A plan that carries the demand, or ``None`` when the cover solve found
+        no plan or some demand fits nowhere the repair can add a tenancy.
     bound
         A lower bound on the capacitated optimum: the core's bound on the
         scenario without ``[demand]``. Valid because every capacitated plan
@@ -313,7 +323,7 @@ def capacity_start(
     data: ProblemData, coverage: Coverage, model: SitingModel, params: BackendParams,
     core: CoreSettings | None = None,
 ) -> CapacityStart:
-    """A plan that carries the demand (``None`` when the repair fails), and a bound.
+    """A plan that carries the demand (``None`` when it cannot), and a bound.
 
     Parameters
     ----------
@@ -350,28 +360,86 @@ def capacity_start(
     site_cost[has_y] = objective[model.y_index[has_y]]
     carrier_cost = demand.carrier_cost_npv(data.economics)
     room_left = data.sites.max_tenants - x.sum(axis=1)
-    deadline = tic + settings.start_share * params.time_limit
     movable = usable.copy()
     movable[usable] = model.linear.col_lb[model.x_index[usable]] < 0.5
-    for k in range(data.num_operators):
-        cost = pair_cost[:, k] + np.where(x.any(axis=1), 0.0, site_cost) + (
-            (demand.max_carriers[k] - 1) * carrier_cost[k])
-        if not _add_until_carried(data, coverage, x, room_left, cost, k, settings.max_rounds,
-                                  settings.relief_depth, deadline, movable, pair_cost):
-            return CapacityStart(None, bound)
+    operators = np.arange(data.num_operators)
+    for _ in range(settings.max_rounds + 1):
+        for k in operators:
+            cost = pair_cost[:, k] + np.where(x.any(axis=1), 0.0, site_cost) + (
+                (demand.max_carriers[k] - 1) * carrier_cost[k])
+            if not _add_until_carried(data, coverage, x, room_left, cost, k,
+                                      settings.max_rounds, settings.relief_depth, movable,
+                                      pair_cost):
+                return CapacityStart(None, bound)
+        # Tenancies added on new sites may take the shared-site ratio below a
+        # hard target: co-tenants bring it back, and their operators' demand
+        # is placed again.
+        shared = _share_until_met(data, coverage, x, room_left, pair_cost,
+                                  carrier_cost / demand.carrier_capacity_mbps)
+        if not shared.any():
+            break
+        operators = np.flatnonzero(shared.any(axis=0))
+    # The start's share of the time, and Ctrl-C: past it the carriers come
+    # from the quickest flows (no MILP, no trimming), so a plan is always made.
+    stop = (Deadline(at=tic + settings.start_share * params.time_limit)
+            | Interrupt(params.progress))
     carriers = None
     if settings.exact_carriers:
         # Each operator's MILP gets its share of what is left of the start's
         # time (settings.start_share of the limit), at most carriers_seconds.
-        left = settings.start_share * params.time_limit - (time.perf_counter() - tic)
-        seconds = min(settings.carriers_seconds, max(left, 0.0) / data.num_operators)
-        carriers = optimal_carriers(data, model, x, seconds=max(seconds, 0.1),
+        seconds = min(settings.carriers_seconds, stop.remaining() / data.num_operators)
+        carriers = optimal_carriers(data, model, x, seconds=seconds,
                                     gap=settings.carriers_gap, seed=params.seed,
                                     trim_seconds=settings.trim_seconds / data.num_operators,
-                                    slope_rounds=settings.slope_rounds)
+                                    slope_rounds=settings.slope_rounds, stop=stop)
     if carriers is None:
-        carriers = _trimmed_carriers(data, coverage, x, settings.trim_seconds)
+        carriers = _trimmed_carriers(data, coverage, x, settings.trim_seconds, stop)
     return CapacityStart(Plan(x, carriers), bound)
+
+
+def _share_until_met(data: ProblemData, coverage: Coverage, x: np.ndarray,
+                     room_left: np.ndarray, pair_cost: np.ndarray,
+                     price_per_mbps: np.ndarray) -> np.ndarray:
+    """Co-tenants added (in place) on single-tenant sites until a hard
+    shared-site ratio is met; the (sites x operators) mask of them.
+
+    Each site's cheapest co-tenant counts its tenancy (``pair_cost``, sites x
+    operators, ``inf`` where unusable) and the demand it adds to its
+    operator (the hamlets it reaches that the operator does not cover yet)
+    at ``price_per_mbps`` (per operator); the cheapest sites first.
+    """
+    added = np.zeros_like(x)
+    targets = data.targets
+    if targets.sharing != "hard" or targets.shared_site_ratio <= 0:
+        return added
+    demand = data.demand
+    assert demand is not None
+    tenants = x.sum(axis=1)
+    missing = math.ceil(targets.shared_site_ratio * int((tenants >= 1).sum())
+                        - SHARING_TOLERANCE) - int((tenants >= 2).sum())
+    if missing <= 0:
+        return added
+    options = np.full(x.shape, math.inf)
+    single = (tenants == 1) & (room_left > 0)
+    for k in range(data.num_operators):
+        reach = coverage.for_operator(k).tocsr()          # hamlets x sites
+        covered = np.asarray(reach @ x[:, k].astype(float)).ravel() > 0
+        new_demand = np.asarray(reach.T @ np.where(covered, 0.0, demand.demand_mbps[:, k])
+                                ).ravel()
+        options[:, k] = np.where(single & ~x[:, k],
+                                 pair_cost[:, k] + price_per_mbps[k] * new_demand, math.inf)
+    best = np.argmin(options, axis=1)
+    cheapest = options[np.arange(best.size), best]
+    order = np.argsort(cheapest, kind="stable")
+    for j in order[np.isfinite(cheapest[order])][:missing]:
+        added[j, best[j]] = True
+        x[j, best[j]] = True
+        room_left[j] -= 1
+    return added
+
+
+SHARING_TOLERANCE = 1e-9
+"""Slack on the shared-site ratio, as the evaluator allows."""
 
 
 def _uncovered_today(coverage: Coverage, model: SitingModel, x: np.ndarray) -> np.ndarray:
@@ -392,36 +460,44 @@ def _uncovered_today(coverage: Coverage, model: SitingModel, x: np.ndarray) -> n
 def _add_until_carried(
     data: ProblemData, coverage: Coverage, x: np.ndarray, room_left: np.ndarray,
     cost: np.ndarray, k: int, max_rounds: int, relief_depth: int = 0,
-    deadline: float = math.inf, movable: np.ndarray | None = None,
-    pair_cost: np.ndarray | None = None,
+    movable: np.ndarray | None = None, pair_cost: np.ndarray | None = None,
 ) -> bool:
     """Add tenancies of operator k until its demand fits at max_carriers (in place);
-    False when some demand still does not fit (or ``deadline``, a
-    :func:`time.perf_counter` time, passes first).
+    False only when some demand does not fit and no tenancy can be added.
 
     Each round solves the operator's max flow and, for each hamlet left with
     demand (most first), adds the usable tenancy with the least cost per Mb/s
-    it relieves (see :func:`_relief_options`), unless this round added a
-    tenancy at a site reaching the hamlet's neighbours already. When every
-    such site is full, a later operator's tenancy there (``movable``, sites x
-    operators; ``None``: none; ``pair_cost`` sites x operators) gives up its
-    place where that operator still covers the same hamlets without it, or
-    with one more tenancy elsewhere (see :func:`_free_a_place`).
+    it relieves (see :func:`_relief_options`, up to ``relief_depth`` steps
+    out), unless this round added a tenancy at a site reaching the hamlet's
+    neighbours already. When every such site is full, a later operator's
+    tenancy there (``movable``, sites x operators; ``None``: none;
+    ``pair_cost`` sites x operators) gives up its place where that operator
+    still covers the same hamlets without it, or with one more tenancy
+    elsewhere (see :func:`_free_a_place`).
+
+    After ``max_rounds`` rounds, or once a round finds nothing to add, the
+    relief is looked for as far out along the flow as the area grows. The
+    rounds go on until the demand fits or nothing can be added: each adds a
+    tenancy, so they end. The clock plays no part: the same plan comes out
+    of the same cover plan.
     """
     demand = data.demand
     assert demand is not None
     reach = coverage.for_operator(k).tocsr()          # hamlets x sites
     by_site = reach.T.tocsr()                          # sites x hamlets
     full = np.full(data.num_sites, int(demand.max_carriers[k]))
-    for _ in range(max_rounds + 1):
+    hurry = False
+    rounds = 0
+    while True:
         carriers = np.zeros(x.shape, dtype=np.int64)
         carriers[:, k] = np.where(x[:, k], full, 0)
         unplaced, carrying = _operator_flow(data, coverage, x, carriers, k)
         short = np.flatnonzero(unplaced > 1e-6)
         if short.size == 0:
             return True
-        if time.perf_counter() > deadline:
-            return False
+        hurry = hurry or rounds >= max_rounds
+        rounds += 1
+        depth = data.num_hamlets if hurry else relief_depth
         helped = np.zeros(data.num_hamlets, dtype=bool)
         added = False
         # What a new tenancy relieves: the demand left over in its reach.
@@ -431,8 +507,7 @@ def _add_until_carried(
             if helped[i]:
                 continue
             options, weight, area = _relief_options(reach, by_site, carrying, i, candidate,
-                                                    relief, demand.demand_mbps[:, k],
-                                                    relief_depth)
+                                                    relief, demand.demand_mbps[:, k], depth)
             if options.size == 0 and movable is not None and pair_cost is not None:
                 around = np.unique(reach[area].indices)
                 full_sites = around[np.isfinite(cost[around]) & ~x[around, k]
@@ -456,8 +531,9 @@ def _add_until_carried(
             helped[area] = True
             added = True
         if not added:
-            return False
-    return False
+            if hurry:
+                return False
+            hurry = True
 
 
 def _free_a_place(coverage: Coverage, x: np.ndarray, movable: np.ndarray, k: int,
@@ -539,9 +615,13 @@ def _relief_options(reach: sparse.csr_matrix, by_site: sparse.csr_matrix,
 
 
 def _trimmed_carriers(data: ProblemData, coverage: Coverage, x: np.ndarray,
-                      seconds: float) -> np.ndarray:
-    """Carriers from the max flow's loads rounded up, then one fewer on each
-    tenancy, the most idle first, while the operator's demand still fits."""
+                      seconds: float, stop: StoppingCriterion | None = None) -> np.ndarray:
+    """Carriers from the max flow's loads rounded up, then, for at most
+    ``seconds`` and until ``stop`` says so, one fewer on each tenancy, the
+    most idle first, while the operator's demand still fits.
+
+    The loads fit at ``max_carriers`` whenever ``x`` carries the demand, so
+    the carriers do too, trimmed or not."""
     demand = data.demand
     assert demand is not None
     c = demand.carrier_capacity_mbps
@@ -562,7 +642,8 @@ def _trimmed_carriers(data: ProblemData, coverage: Coverage, x: np.ndarray,
     trim_start = time.perf_counter()
     for flat in np.argsort(-slack, axis=None, kind="stable"):
         j, k = np.unravel_index(int(flat), x.shape)
-        if slack[j, k] < 1e-9 or time.perf_counter() - trim_start > seconds:
+        if (slack[j, k] < 1e-9 or time.perf_counter() - trim_start > seconds
+                or (stop is not None and stop())):
             break
         carriers[j, k] -= 1
         if (_unplaced_operator(data, coverage, x, carriers, k) > 1e-6).any():
@@ -572,14 +653,16 @@ def _trimmed_carriers(data: ProblemData, coverage: Coverage, x: np.ndarray,
 
 def _carriers_start(cap, k: int, hamlet: np.ndarray, pair_row: np.ndarray,
                     tenancy: np.ndarray, pairs: np.ndarray, free: np.ndarray,
-                    n_t: int, seconds: float, slope_rounds: int) -> np.ndarray | None:
+                    n_t: int, seconds: float, slope_rounds: int,
+                    stop: StoppingCriterion | None = None) -> np.ndarray | None:
     """A feasible start (n, e, w) for one operator's carriers MILP: the carriers
-    of :func:`_few_carriers`, the shares of a max flow at those carriers
-    (``None`` when the demand does not fit)."""
+    of :func:`_few_carriers` (its flows and trimming end when ``stop`` says
+    so), the shares of a max flow at those carriers (``None`` when the demand
+    does not fit)."""
     supply = cap.demand[pairs, k]
     c = cap.capacity[k]
     carriers = _few_carriers(supply, pair_row, tenancy, free, int(cap.max_carriers[k]), c,
-                             slope_rounds, seconds)
+                             slope_rounds, seconds, stop)
     if carriers is None:
         return None
     on_pair, left = _max_flow(supply, pair_row, tenancy, carriers * c)
@@ -601,7 +684,7 @@ def _carriers_start(cap, k: int, hamlet: np.ndarray, pair_row: np.ndarray,
 
 def _few_carriers(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
                   free: np.ndarray, most: int, capacity: float, slope_rounds: int,
-                  seconds: float) -> np.ndarray | None:
+                  seconds: float, stop: StoppingCriterion | None = None) -> np.ndarray | None:
     """Carriers per site (``free`` of them cost nothing) that carry ``supply``
     over the reach pairs, with few paid ones (``None`` when the demand does not
     fit at ``most``).
@@ -610,17 +693,18 @@ def _few_carriers(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
     most ``seconds``, one carrier fewer on each paying site, the most idle
     first, while an integer max flow still carries the demand (this also
     breaks the ties slope scaling cannot: two sites each paying for a carrier
-    they half use).
+    they half use). ``stop`` ends the flows (see :func:`_cheapest_loads`) and
+    the trimming early.
     """
     load = _cheapest_loads(supply, hamlet, site, free * capacity,
-                           np.maximum(most - free, 0) * capacity, capacity, slope_rounds)
+                           np.maximum(most - free, 0) * capacity, capacity, slope_rounds, stop)
     if load is None:
         return None
     carriers = np.clip(np.ceil(load / capacity - 1e-9), 1, most).astype(np.int64)
     tic = time.perf_counter()
     idle = carriers - load / capacity
     for j in np.argsort(-idle, kind="stable"):
-        if time.perf_counter() - tic > seconds:
+        if time.perf_counter() - tic > seconds or (stop is not None and stop()):
             break
         if carriers[j] <= max(free[j], 1):
             continue
@@ -632,7 +716,7 @@ def _few_carriers(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
 
 def _cheapest_loads(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
                     free_room: np.ndarray, paid_room: np.ndarray, capacity: float,
-                    rounds: int) -> np.ndarray | None:
+                    rounds: int, stop: StoppingCriterion | None = None) -> np.ndarray | None:
     """Each site's load (Mb/s) carrying all of ``supply`` over the reach pairs
     with few paid carriers (``None`` when the demand does not fit).
 
@@ -642,7 +726,18 @@ def _cheapest_loads(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
     over its load in the flow before (slope scaling: a site that pays for a
     carrier it barely uses looks dear, one that fills its carriers cheap).
     Returns the loads of the flow with the fewest paid carriers.
+
+    ``stop`` (the start's time, Ctrl-C) is asked before each flow: no flow
+    starts once it says so or when less time is left than the longest flow so
+    far took (a country-scale operator's flow takes seconds). Stopped before
+    the first, the loads are an integer max flow's (they carry the demand
+    alike, with no care for paid carriers).
     """
+    if stop is not None and stop():
+        on_pair, left = _max_flow(supply, hamlet, site, free_room + paid_room)
+        if (left > 0).any():
+            return None
+        return np.bincount(site, weights=on_pair, minlength=free_room.size)
     num_h, num_s = supply.size, free_room.size
     sink = num_h + num_s
     units = np.ceil(supply * FLOW_UNITS_PER_MBPS).astype(np.int64)
@@ -655,7 +750,11 @@ def _cheapest_loads(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
     free_arcs = paid_arcs - num_s
     price = np.full(num_s, SLOPE_UNIT, dtype=np.int64)
     best, fewest = None, math.inf
-    for _ in range(rounds + 1):
+    longest = 0.0
+    for number in range(rounds + 1):
+        if number > 0 and stop is not None and (stop() or stop.remaining() < longest):
+            break
+        tic = time.perf_counter()
         flow = min_cost_flow.SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(
             tails, heads, room, np.r_[np.zeros(hamlet.size + num_s, dtype=np.int64), price])
@@ -671,17 +770,22 @@ def _cheapest_loads(supply: np.ndarray, hamlet: np.ndarray, site: np.ndarray,
         slope = np.where(paid > 0, carriers * capacity / np.maximum(paid, 1e-9),
                          price / SLOPE_UNIT)
         price = np.round(SLOPE_UNIT * slope).astype(np.int64)
+        longest = max(longest, time.perf_counter() - tic)
     return best
 
 
 SLOPE_UNIT = 1000
 """A paid kb/s at the LP's price costs this much in the integer min-cost flows."""
 
+MIN_MILP_SECONDS = 0.1
+"""An operator's carriers MILP gets at least this long; with less time left
+its start's carriers are taken as they are."""
+
 
 def optimal_carriers(
     data: ProblemData, model: SitingModel, tenancies: np.ndarray, *,
     seconds: float, gap: float = 1e-3, seed: int = 0, trim_seconds: float = 1.0,
-    slope_rounds: int = 4,
+    slope_rounds: int = 4, stop: StoppingCriterion | None = None,
 ) -> np.ndarray | None:
     """The cheapest carriers that carry a plan's demand, given its tenancies.
 
@@ -711,6 +815,11 @@ def optimal_carriers(
         Time each operator's start may spend taking carriers off.
     slope_rounds
         Slope-scaled min-cost flows of each operator's start after the first.
+    stop
+        Asked before each step (the start's flows, their trimming, each
+        MILP, whose time it also caps by its deadline); once it says so, each
+        operator's carriers are its start's, the quickest flows' (``None``:
+        never stops).
 
     Returns
     -------
@@ -764,10 +873,16 @@ def optimal_carriers(
         lp.a_matrix_.value_ = rows.data.astype(float)
         lp.integrality_ = ([highspy.HighsVarType.kInteger] * n_t
                            + [highspy.HighsVarType.kContinuous] * (n_t + n_w))
-        h = _configured(BackendParams(time_limit=seconds, seed=seed, workers=1, gap=gap))
-        h.passModel(lp)
         start = _carriers_start(cap, k, hamlet, pair_row, tenancy, pairs, free[mine], n_t,
-                                trim_seconds, slope_rounds)
+                                trim_seconds, slope_rounds, stop)
+        limit = seconds if stop is None else min(seconds, stop.remaining())
+        if start is not None and (limit < MIN_MILP_SECONDS or (stop is not None and stop())):
+            # No time for the MILP: the start's carriers.
+            carriers[xj[mine], k] = np.round(start[:n_t]).astype(np.int64)
+            continue
+        h = _configured(BackendParams(time_limit=max(limit, MIN_MILP_SECONDS), seed=seed,
+                                      workers=1, gap=gap))
+        h.passModel(lp)
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start)

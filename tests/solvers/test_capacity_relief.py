@@ -102,3 +102,37 @@ def test_a_full_site_frees_a_place_only_where_the_other_operator_still_covers() 
     x[3, 0] = False
     assert _free_a_place(coverage, x.copy(), np.ones((4, 2), dtype=bool), 0, np.array([1]),
                          room.copy(), cost) is None
+
+
+def test_co_tenants_restore_a_hard_sharing_target_where_they_add_least_demand() -> None:
+    from types import SimpleNamespace
+
+    from btsopt.solvers.capacity_start import _share_until_met
+
+    # Six single-tenant sites (operator 0 on S0-S4, operator 1 on S5), none
+    # shared: 30% of 6 active sites needs 2 shared. Operator 1 may join S0-S3
+    # (S4 is full; nobody may join S5).
+    # Joining S0 or S1 brings operator 1 the 8 Mb/s of H0, which it does not
+    # cover yet (its tenancy on S5 covers H1 only); S2 and S3 reach H1 only.
+    # At 10 per Mb/s, S0 and S1 cost 100 + 80; S2 costs 120, S3 110: S3 and
+    # S2 are taken.
+    op1 = _pairs([(0, 0), (0, 1), (1, 2), (1, 3), (1, 5)], 2, 6)
+    coverage = _Reach([_pairs([], 2, 6), op1])
+    x = np.zeros((6, 2), dtype=bool)
+    x[:5, 0] = True
+    x[5, 1] = True
+    room = np.array([1, 1, 1, 1, 0, 2])
+    cost = np.array([[0.0, 100.0], [0.0, 100.0], [0.0, 120.0], [0.0, 110.0], [0.0, 90.0],
+                     [np.inf, np.inf]])
+    demand = SimpleNamespace(demand_mbps=np.array([[0.0, 8.0], [0.0, 5.0]]))
+    targets = SimpleNamespace(sharing="hard", shared_site_ratio=0.3)
+    data = SimpleNamespace(targets=targets, demand=demand, num_operators=2)
+    added = _share_until_met(data, coverage, x, room, cost, np.array([10.0, 10.0]))
+    assert np.flatnonzero(added[:, 1]).tolist() == [2, 3] and not added[:, 0].any()
+    assert x[[2, 3], 1].all() and room.tolist() == [1, 1, 0, 0, 0, 2]
+    # Met now (2 of 6 active sites shared): nothing more.
+    assert not _share_until_met(data, coverage, x, room, cost, np.array([10.0, 10.0])).any()
+    # A soft target is the objective's business: nothing added.
+    x[[2, 3], 1] = False
+    data.targets = SimpleNamespace(sharing="soft", shared_site_ratio=0.3)
+    assert not _share_until_met(data, coverage, x, room, cost, np.array([10.0, 10.0])).any()

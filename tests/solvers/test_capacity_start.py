@@ -10,6 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from btsopt.solvers import capacity_start as start_module
 from btsopt.solvers.capacity_start import (
     _cheapest_loads,
     _few_carriers,
@@ -17,6 +18,7 @@ from btsopt.solvers.capacity_start import (
     _new_demand_price,
 )
 from btsopt.solvers.core.settings import CapacitySettings
+from btsopt.solvers.core.stop import MaxIterations
 
 CARRIER_MBPS = 10.0
 
@@ -100,3 +102,63 @@ def test_greenfield_demand_is_priced_higher() -> None:
     assert _new_demand_price(cap, most, settings) == settings.new_demand_price
     some = np.array([[True, False], [True, False]])  # 30 of 100
     assert _new_demand_price(cap, some, settings) == settings.new_demand_price_greenfield
+
+
+class _Stopped(MaxIterations):
+    """A stop that has already said so (no time left)."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+
+def _counting_flows(monkeypatch) -> list[int]:
+    """Count the min-cost flows :func:`_cheapest_loads` makes."""
+    made: list[int] = []
+    real = start_module.min_cost_flow.SimpleMinCostFlow
+
+    def counted():
+        made.append(1)
+        return real()
+
+    monkeypatch.setattr(start_module.min_cost_flow, "SimpleMinCostFlow", counted)
+    return made
+
+
+def test_cheapest_loads_stop_after_the_flows_the_stop_allows(monkeypatch) -> None:
+    # The example above: 46 Mb/s over two sites. Four slope rounds make five
+    # flows; a stop that allows one call (the check before the first flow)
+    # leaves one, whose loads still carry everything.
+    supply = np.array([23.0, 23.0])
+    hamlet, site = np.array([0, 1, 1]), np.array([1, 0, 1])
+    free, paid = np.full(2, CARRIER_MBPS), np.full(2, 2 * CARRIER_MBPS)
+    made = _counting_flows(monkeypatch)
+    _cheapest_loads(supply, hamlet, site, free, paid, CARRIER_MBPS, rounds=4)
+    assert len(made) == 5
+    made.clear()
+    load = _cheapest_loads(supply, hamlet, site, free, paid, CARRIER_MBPS, rounds=4,
+                           stop=MaxIterations(1))
+    assert len(made) == 1
+    assert load is not None and load.sum() == 46.0 and (load <= 30.0 + 1e-9).all()
+
+
+def test_cheapest_loads_past_the_deadline_are_a_max_flows(monkeypatch) -> None:
+    # Stopped before the first flow: no min-cost flow at all, the loads of a
+    # max flow (which carry the demand), and None when it does not fit.
+    supply = np.array([23.0, 23.0])
+    hamlet, site = np.array([0, 1, 1]), np.array([1, 0, 1])
+    made = _counting_flows(monkeypatch)
+    load = _cheapest_loads(supply, hamlet, site, np.full(2, CARRIER_MBPS),
+                           np.full(2, 2 * CARRIER_MBPS), CARRIER_MBPS, rounds=4, stop=_Stopped())
+    assert made == []
+    assert load is not None and load.sum() == 46.0
+    carriers = np.ceil(load / CARRIER_MBPS - 1e-9)
+    assert (carriers <= 3).all()
+    assert not (_max_flow(supply, hamlet, site, carriers * CARRIER_MBPS)[1] > 0).any()
+    assert _cheapest_loads(np.array([31.0]), np.array([0]), np.array([0]),
+                           np.full(1, CARRIER_MBPS), np.full(1, 2 * CARRIER_MBPS),
+                           CARRIER_MBPS, rounds=4, stop=_Stopped()) is None
+    # _few_carriers past the deadline: those loads rounded up, no trimming.
+    carriers = _few_carriers(supply, hamlet, site, np.ones(2), 3, CARRIER_MBPS, 4, seconds=60,
+                             stop=_Stopped())
+    assert carriers is not None
+    assert not (_max_flow(supply, hamlet, site, carriers * CARRIER_MBPS)[1] > 0).any()

@@ -390,8 +390,11 @@ class CapacitySettings(_Component):
         "is left)", 1)
     max_rounds: int = setting(
         100, "rounds of adding a tenancy next to each hamlet whose demand the plan cannot "
-        "carry at max_carriers (one max flow per operator and round); they stop, with no "
-        "plan, once the start's share of the time (start_share) is spent", 0)
+        "carry at max_carriers (one max flow per operator and round) that look for relief "
+        "at most relief_depth steps out; later rounds look as far as the flow reaches, "
+        "until the demand fits (the clock does not stop them: a plan is always made); "
+        "also the passes of adding co-tenants for a hard sharing target and placing "
+        "their demand", 0)
     relief_depth: int = setting(
         10, "when no tenancy can be added at a site reaching a hamlet whose demand does not "
         "fit (every one already has the operator, or is full), look up to this many steps "
@@ -404,7 +407,9 @@ class CapacitySettings(_Component):
         "carriers); off: the loads' ceiling, then one fewer while the demand still fits")
     start_share: float = setting(
         0.7, "share of the time limit the whole start plan may use; the carriers' MILPs "
-        "share what is left of it (the evaluator and the outputs need the rest)", 0.0, 1.0)
+        "share what is left of it (the evaluator and the outputs need the rest); past it "
+        "no carriers MILP, slope-scaled flow or trimming starts (the carriers are a max "
+        "flow's loads rounded up)", 0.0, 1.0)
     slope_rounds: int = setting(
         4, "min-cost flows after the first in each operator's carriers start, each priced "
         "by the carriers over the load of the one before (slope scaling)", 0)
